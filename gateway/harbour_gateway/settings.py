@@ -1,0 +1,17 @@
+"""Gateway settings (`GATEWAY_*`, plus the shared `HARBOUR_*`)."""
+
+from harbour_kit.settings import ServiceSettings
+from pydantic_settings import SettingsConfigDict
+
+
+class GatewaySettings(ServiceSettings):
+    """How the gateway runs and where the services are."""
+
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore", populate_by_name=True)
+
+    service_name: str = "gateway"
+    port: int = 8000
+    directory_url: str = "http://127.0.0.1:8001"
+    referrals_url: str = "http://127.0.0.1:8002"
+    notifications_url: str = "http://127.0.0.1:8003"
+    downstream_timeout: float = 5.0

@@ -1,0 +1,1 @@
+"""harbour_directory."""

@@ -1,0 +1,1 @@
+"""Listings: organisations and their services, as org admins maintain them."""

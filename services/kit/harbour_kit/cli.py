@@ -1,0 +1,42 @@
+"""The command line every service shares: `migrate` and `serve`."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+import uvicorn
+
+from harbour_kit.migrations import upgrade
+from harbour_kit.settings import ServiceSettings
+
+
+def run_service_cli(
+    *,
+    settings: ServiceSettings,
+    app_path: str,
+    migrations_dir: Path | None,
+    extra: dict[str, Callable[[], None]] | None = None,
+) -> None:
+    """Parses `argv` and runs one command of a service."""
+    commands = ["serve"] + (["migrate"] if migrations_dir else []) + sorted(extra or {})
+    parser = argparse.ArgumentParser(prog=f"harbour-{settings.service_name}")
+    parser.add_argument("command", choices=commands)
+    args = parser.parse_args()
+    if args.command == "migrate":
+        assert migrations_dir is not None
+        upgrade(migrations_dir, settings.effective_database_url)
+    elif args.command == "serve":
+        uvicorn.run(
+            app_path,
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            access_log=False,
+            lifespan="on",
+        )
+    else:
+        assert extra is not None
+        extra[args.command]()

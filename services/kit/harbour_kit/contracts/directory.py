@@ -1,0 +1,34 @@
+"""Events the directory publishes about listings (public facts only)."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from harbour_kit.events.envelope import EventContract
+
+ServiceStatus = Literal["active", "inactive", "defunct", "temporarily closed"]
+
+
+class ServiceUpserted(EventContract):
+    """A service was listed or changed."""
+
+    event_type: ClassVar[str] = "harbour.directory.service.upserted.v1"
+
+    service_id: str = Field(description="HSDS service id")
+    organization_id: str = Field(description="HSDS organization id of the provider")
+    name: str = Field(description="Public name of the service")
+    status: ServiceStatus
+    accepting_referrals: bool
+    version: int = Field(ge=1, description="Listing version; consumers keep the highest")
+
+
+class ServiceRemoved(EventContract):
+    """A service was taken out of the directory."""
+
+    event_type: ClassVar[str] = "harbour.directory.service.removed.v1"
+
+    service_id: str
+    organization_id: str
+    version: int = Field(ge=1)

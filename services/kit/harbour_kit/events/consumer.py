@@ -1,0 +1,225 @@
+"""Durable pull consumers that apply each event once, with retries and dead letters."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import nats.errors
+import nats.js.errors
+import structlog
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from sqlalchemy import insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from harbour_kit.db import SessionFactory, unit_of_work
+from harbour_kit.events.bus import EventBus
+from harbour_kit.events.envelope import Envelope, nats_subject
+from harbour_kit.events.streams import ensure_event_stream, stream_name
+from harbour_kit.events.tables import EventTables
+from harbour_kit.observability import Metrics
+
+log = structlog.get_logger("harbour.consumer")
+
+Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+
+
+class PermanentEventError(Exception):
+    """The event can never be applied (poison): it is terminated, not retried."""
+
+
+@dataclass(frozen=True)
+class ConsumerPolicy:
+    """Redelivery policy, from settings."""
+
+    max_deliver: int
+    backoff: list[float]
+    ack_wait: float
+    batch_size: int = 50
+
+    def delay_for(self, delivered: int) -> float:
+        """The nak delay after the `delivered`-th failed delivery."""
+        if not self.backoff:
+            return 1.0
+        return self.backoff[min(delivered - 1, len(self.backoff) - 1)]
+
+
+def insert_ignoring_duplicates(session: AsyncSession, table: Any, **values: Any) -> Any:
+    """An INSERT that does nothing when the row's key already exists."""
+    dialect = session.bind.dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table).values(**values).on_conflict_do_nothing()
+    if dialect == "sqlite":
+        return sqlite.insert(table).values(**values).on_conflict_do_nothing()
+    return insert(table).values(**values)
+
+
+async def apply_once(
+    session: AsyncSession, tables: EventTables, consumer: str, envelope: Envelope, handler: Handler
+) -> bool:
+    """Runs `handler` unless `consumer` already applied this event; True if it ran."""
+    result = await session.execute(
+        insert_ignoring_duplicates(
+            session,
+            tables.inbox,
+            consumer=consumer,
+            event_id=envelope.id,
+            event_type=envelope.type,
+            processed_at=datetime.now(UTC),
+        )
+    )
+    if result.rowcount == 0:
+        return False
+    await handler(session, envelope)
+    return True
+
+
+@dataclass
+class DurableConsumer:
+    """One service's durable pull consumer on one producer's stream."""
+
+    name: str
+    producer: str
+    handlers: dict[str, Handler]
+    tables: EventTables
+    factory: SessionFactory
+    bus: EventBus
+    metrics: Metrics
+    policy: ConsumerPolicy
+    namespace: str
+    replicas: int = 1
+    last_errors: OrderedDict[int, str] = field(default_factory=OrderedDict)
+
+    @property
+    def stream(self) -> str:
+        """The producer stream this consumer reads."""
+        return stream_name(self.namespace, self.producer)
+
+    def config(self) -> ConsumerConfig:
+        """The JetStream consumer configuration derived from the policy."""
+        return ConsumerConfig(
+            name=self.name,
+            durable_name=self.name,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_wait=self.policy.ack_wait,
+            max_deliver=self.policy.max_deliver,
+            filter_subjects=sorted(nats_subject(t, self.namespace) for t in self.handlers),
+            max_ack_pending=1000,
+            num_replicas=self.replicas,
+        )
+
+    async def subscribe(self, js: JetStreamContext) -> JetStreamContext.PullSubscription:
+        """Declares the stream and the durable consumer, and binds a pull subscription."""
+        await ensure_event_stream(
+            js, namespace=self.namespace, producer=self.producer, replicas=self.replicas
+        )
+        await ensure_consumer(js, self.stream, self.config())
+        return await js.pull_subscribe_bind(durable=self.name, stream=self.stream)
+
+    async def handle(self, msg: Msg) -> None:
+        """Applies one message at most once, then acks, naks with delay, or terminates."""
+        delivered = msg.metadata.num_delivered
+        try:
+            envelope = Envelope.from_message(msg.headers, msg.data)
+        except ValueError as exc:
+            await self._terminate(msg, f"unreadable: {exc}")
+            return
+        handler = self.handlers.get(envelope.type)
+        if handler is None:
+            await msg.ack()
+            return
+        try:
+            async with unit_of_work(self.factory) as session:
+                applied = await apply_once(session, self.tables, self.name, envelope, handler)
+        except PermanentEventError as exc:
+            await self._terminate(msg, str(exc)[:200])
+            return
+        except Exception as exc:
+            self._remember_error(msg, exc)
+            delay = self.policy.delay_for(delivered)
+            log.warning(
+                "event_failed",
+                consumer=self.name,
+                event_type=envelope.type,
+                delivered=delivered,
+                retry_in=delay,
+                error=type(exc).__name__,
+            )
+            self.metrics.events_handled.labels(self.name, "retry").inc()
+            await msg.nak(delay=delay)
+            return
+        await msg.ack()
+        self.metrics.events_handled.labels(self.name, "applied" if applied else "duplicate").inc()
+
+    def _remember_error(self, msg: Msg, exc: Exception) -> None:
+        self.last_errors[msg.metadata.sequence.stream] = f"{type(exc).__name__}: {exc}"[:500]
+        while len(self.last_errors) > 1000:
+            self.last_errors.popitem(last=False)
+
+    async def _terminate(self, msg: Msg, reason: str) -> None:
+        self.last_errors[msg.metadata.sequence.stream] = reason[:500]
+        log.warning("event_terminated", consumer=self.name, reason=reason[:200])
+        self.metrics.events_handled.labels(self.name, "terminated").inc()
+        # `+TERM <reason>` puts the reason into JetStream's terminated advisory.
+        await self.bus.client.publish(msg.reply, b"+TERM " + reason.encode()[:200])
+
+    async def run(self) -> None:
+        """Fetches and handles messages until cancelled, surviving NATS outages."""
+        await run_pull_loop(
+            self.bus, self.subscribe, self.handle, self.policy.batch_size, label=self.name
+        )
+
+
+async def ensure_consumer(js: JetStreamContext, stream: str, config: ConsumerConfig) -> None:
+    """Creates the durable consumer or brings its configuration up to date."""
+    try:
+        await js.add_consumer(stream, config=config)
+    except nats.js.errors.BadRequestError:
+        assert config.durable_name is not None
+        await js.delete_consumer(stream, config.durable_name)
+        await js.add_consumer(stream, config=config)
+
+
+async def run_pull_loop(
+    bus: EventBus,
+    subscribe: Callable[[JetStreamContext], Awaitable[JetStreamContext.PullSubscription]],
+    handle: Callable[[Msg], Awaitable[None]],
+    batch_size: int,
+    *,
+    label: str,
+) -> None:
+    """Binds a subscription and handles fetched batches; rebinds after failures."""
+    subscription: JetStreamContext.PullSubscription | None = None
+    while True:
+        await bus.wait_connected()
+        try:
+            if subscription is None:
+                subscription = await subscribe(bus.jetstream())
+            try:
+                messages = await subscription.fetch(batch_size, timeout=1)
+            except nats.errors.TimeoutError:
+                continue
+            for message in messages:
+                await handle(message)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.warning("consumer_loop_error", consumer=label, error=type(exc).__name__)
+            subscription = None
+            await asyncio.sleep(1)
+
+
+async def applied_events(session: AsyncSession, tables: EventTables, consumer: str) -> list[str]:
+    """The ids of events `consumer` has applied (for operators and tests)."""
+    rows = await session.execute(
+        select(tables.inbox.c.event_id).where(tables.inbox.c.consumer == consumer)
+    )
+    return [r[0] for r in rows]

@@ -1,0 +1,1 @@
+"""Referral targets: the read model of directory services that can receive referrals."""

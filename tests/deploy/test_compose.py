@@ -1,0 +1,139 @@
+"""Static checks of docker-compose.yml and the service Dockerfiles (no Docker engine needed)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from jsonschema import Draft7Validator
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+SCHEMA_FILE = Path(__file__).parent / "schemas" / "compose-spec.json"
+APP_SERVICES = {"directory": 8001, "referrals": 8002, "notifications": 8003, "gateway": 8000}
+
+
+@cache
+def compose() -> dict[str, Any]:
+    data = yaml.safe_load(COMPOSE_FILE.read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def services() -> dict[str, dict[str, Any]]:
+    return compose()["services"]
+
+
+def validator() -> Draft7Validator:
+    schema = json.loads(SCHEMA_FILE.read_text())
+    assert "draft-07" in schema["$schema"] and schema["title"] == "Compose Specification"
+    Draft7Validator.check_schema(schema)
+    return Draft7Validator(schema)
+
+
+@cache
+def workspace_members() -> dict[str, tuple[Path, dict[str, Any]]]:
+    """Maps each workspace member's project name to its folder and its pyproject data."""
+    root = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    members: dict[str, tuple[Path, dict[str, Any]]] = {}
+    for folder in root["tool"]["uv"]["workspace"]["members"]:
+        project = tomllib.loads((ROOT / folder / "pyproject.toml").read_text())["project"]
+        members[project["name"]] = (ROOT / folder, project)
+    return members
+
+
+def dockerfile_of(service: dict[str, Any]) -> Path:
+    build = service["build"]
+    build = {"context": build} if isinstance(build, str) else build
+    context = (COMPOSE_FILE.parent / build.get("context", ".")).resolve()
+    return context / build.get("dockerfile", "Dockerfile")
+
+
+def dockerfiles() -> list[Path]:
+    return sorted({dockerfile_of(s) for s in services().values() if "build" in s})
+
+
+def instructions(dockerfile: Path) -> list[str]:
+    """The Dockerfile's instructions, continuation lines joined, comments dropped."""
+    lines = [ln for ln in dockerfile.read_text().splitlines() if not ln.lstrip().startswith("#")]
+    return [i.strip() for i in re.sub(r"\\\n\s*", " ", "\n".join(lines)).splitlines() if i.strip()]
+
+
+def test_compose_file_is_valid_against_the_compose_specification() -> None:
+    errors = sorted(validator().iter_errors(compose()), key=lambda e: list(e.absolute_path))
+    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors)
+
+
+def test_the_schema_rejects_a_broken_compose_file() -> None:
+    broken = copy.deepcopy(compose())
+    broken["services"]["gateway"]["depends_on"]["directory"]["condition"] = "service_ready"
+    broken["services"]["postgres"]["helthcheck"] = {}
+    assert len(list(validator().iter_errors(broken))) >= 2
+
+
+def test_every_build_points_at_an_existing_dockerfile() -> None:
+    built = {name for name, service in services().items() if "build" in service}
+    assert set(APP_SERVICES) <= built
+    for name in built:
+        assert dockerfile_of(services()[name]).is_file(), f"{name}: no Dockerfile"
+
+
+def depends_on(service: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """`depends_on` in its long form, whichever form the file uses."""
+    value = service.get("depends_on", {})
+    return {target: {} for target in value} if isinstance(value, list) else value
+
+
+def test_every_depends_on_target_exists_with_a_usable_condition() -> None:
+    for name, service in services().items():
+        for target, spec in depends_on(service).items():
+            assert target in services() and target != name, f"{name} -> {target}"
+            healthcheck = services()[target].get("healthcheck", {})
+            if spec.get("condition") == "service_healthy":
+                assert "test" in healthcheck and not healthcheck.get("disable"), target
+            if spec.get("condition") == "service_completed_successfully":
+                assert services()[target].get("restart", "no") == "no", target
+
+
+def test_start_order_runs_migrations_before_services_and_services_before_gateway() -> None:
+    for name in ("directory", "referrals", "notifications"):
+        depends = services()[name]["depends_on"]
+        assert depends[f"{name}-migrate"]["condition"] == "service_completed_successfully"
+        assert depends["postgres"]["condition"] == "service_healthy"
+        assert depends["nats"]["condition"] == "service_healthy"
+        assert services()[f"{name}-migrate"]["command"] == [f"harbour-{name}", "migrate"]
+        assert services()["gateway"]["depends_on"][name]["condition"] == "service_healthy"
+
+
+@pytest.mark.parametrize("dockerfile", dockerfiles(), ids=lambda p: p.parent.name)
+def test_dockerfile_syncs_and_runs_its_own_workspace_member(dockerfile: Path) -> None:
+    steps = instructions(dockerfile)
+    syncs = [s for s in steps if "uv sync" in s]
+    assert syncs and all("--frozen" in s for s in syncs)
+    packages = {m for s in syncs for m in re.findall(r"--package\s+(\S+)", s)}
+    assert len(packages) == 1 and packages <= set(workspace_members()), packages
+    folder, project = workspace_members()[packages.pop()]
+    assert folder == dockerfile.parent
+    for member_folder, _ in workspace_members().values():
+        pyproject = member_folder.relative_to(ROOT) / "pyproject.toml"
+        assert any(s.startswith("COPY") and f" {pyproject} " in f"{s} " for s in steps), pyproject
+    cmd = json.loads(next(s for s in steps if s.startswith("CMD "))[4:])
+    assert cmd[0] in project["scripts"] and cmd[1:] == ["serve"]
+    assert steps[0].startswith("ARG PYTHON_IMAGE=python:3.11-slim")
+    assert any(re.fullmatch(r"USER (?!root|0\b)\S+", s) for s in steps)
+    assert any(s.startswith("HEALTHCHECK") and "/healthz" in s for s in steps)
+    port = APP_SERVICES[project["name"].removeprefix("harbour-")]
+    assert f"EXPOSE {port}" in steps
+
+
+def test_only_the_gateway_publishes_ports_among_the_application_services() -> None:
+    built = {name: service for name, service in services().items() if "build" in service}
+    assert {name for name, service in built.items() if service.get("ports")} == {"gateway"}
+    assert any(str(p).endswith(":8000") for p in built["gateway"]["ports"])
