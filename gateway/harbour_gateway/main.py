@@ -9,7 +9,7 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import ORJSONResponse
+from fastapi.responses import JSONResponse
 from harbour_kit.auth import TokenVerifier, optional_principal
 from harbour_kit.errors import install_error_handlers, problem
 from harbour_kit.observability import Metrics, configure_logging, install_observability
@@ -45,7 +45,6 @@ def create(settings: GatewaySettings | None = None) -> FastAPI:
         title="Harbour gateway",
         version="0.1.0",
         lifespan=lifespan,
-        default_response_class=ORJSONResponse,
     )
     app.state.verifier = TokenVerifier(
         issuer=settings.jwt_issuer,
@@ -84,7 +83,7 @@ def create(settings: GatewaySettings | None = None) -> FastAPI:
         results = await asyncio.gather(*(check(n) for n in names))
         checks = dict(zip(names, results, strict=True))
         if all(v == "ok" for v in checks.values()):
-            return ORJSONResponse({"status": "ready", "service": "gateway", "checks": checks})
+            return JSONResponse({"status": "ready", "service": "gateway", "checks": checks})
         failing = ", ".join(k for k, v in checks.items() if v != "ok")
         return problem(503, "not-ready", f"Not ready: {failing} unavailable.")
 

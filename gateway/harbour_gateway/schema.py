@@ -132,11 +132,12 @@ class Query:
 
 schema = strawberry.Schema(
     query=Query,
+    # Shared instances, so the parser and validation caches last across requests.
     extensions=[
-        ParserCache(maxsize=512),
-        ValidationCache(maxsize=512),
-        QueryDepthLimiter(max_depth=10),
-        MaxAliasesLimiter(max_alias_count=15),
-        MaxTokensLimiter(max_token_count=2000),
+        ParserCache(maxsize=512),  # type: ignore[list-item]
+        ValidationCache(maxsize=512),  # type: ignore[list-item]
+        QueryDepthLimiter(max_depth=10),  # type: ignore[list-item]
+        MaxAliasesLimiter(max_alias_count=15),  # type: ignore[list-item]
+        MaxTokensLimiter(max_token_count=2000),  # type: ignore[list-item]
     ],
 )

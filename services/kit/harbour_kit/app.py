@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
-from fastapi.responses import ORJSONResponse
+from fastapi.responses import JSONResponse
 
 from harbour_kit.auth import Principal, Role, require_roles
 from harbour_kit.errors import install_error_handlers, problem
@@ -30,7 +30,7 @@ def _operations_router(service: Service) -> APIRouter:
     async def readyz() -> Response:
         checks = await service.readiness()
         if all(v == "ok" for v in checks.values()):
-            return ORJSONResponse({"status": "ready", "service": service.name, "checks": checks})
+            return JSONResponse({"status": "ready", "service": service.name, "checks": checks})
         failing = ", ".join(k for k, v in checks.items() if v != "ok")
         response = problem(503, "not-ready", f"Not ready: {failing} unavailable.")
         response.headers["Retry-After"] = "1"
@@ -89,7 +89,6 @@ def create_app(
         description=description,
         version="0.1.0",
         lifespan=lifespan,
-        default_response_class=ORJSONResponse,
     )
     app.state.service = service
     app.state.verifier = service.verifier

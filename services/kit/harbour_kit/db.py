@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import CursorResult, Executable, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -71,3 +71,18 @@ async def ping(engine: AsyncEngine) -> None:
     """Raises unless the database answers a trivial query."""
     async with engine.connect() as connection:
         await connection.execute(text("SELECT 1"))
+
+
+def dialect_of(session: AsyncSession) -> str:
+    """The SQL dialect the session talks to (`sqlite` or `postgresql`)."""
+    bind = session.bind
+    if bind is None:
+        raise RuntimeError("session is not bound to an engine")
+    return str(bind.dialect.name)
+
+
+async def execute(session: AsyncSession, statement: Executable) -> CursorResult[Any]:
+    """Runs a Core statement on the session's connection, inside its transaction."""
+    connection = await session.connection()
+    result: CursorResult[Any] = await connection.execute(statement)
+    return result

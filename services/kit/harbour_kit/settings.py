@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import AliasChoices, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def _shared(name: str) -> AliasChoices:
@@ -31,7 +32,7 @@ class ServiceSettings(BaseSettings):
     )
     events_replicas: int = Field(default=1, ge=1, le=5, validation_alias=_shared("EVENTS_REPLICAS"))
     events_max_deliver: int = Field(default=6, ge=2, validation_alias=_shared("EVENTS_MAX_DELIVER"))
-    events_backoff: list[float] = Field(
+    events_backoff: Annotated[list[float], NoDecode] = Field(
         default=[1.0, 5.0, 30.0, 120.0, 600.0], validation_alias=_shared("EVENTS_BACKOFF")
     )
     events_ack_wait: float = Field(default=30.0, gt=0, validation_alias=_shared("EVENTS_ACK_WAIT"))
@@ -45,15 +46,16 @@ class ServiceSettings(BaseSettings):
     jwt_jwks_url: str | None = Field(default=None, validation_alias=_shared("JWT_JWKS_URL"))
     jwt_issuer: str = Field(default="harbour-local", validation_alias=_shared("JWT_ISSUER"))
     jwt_audience: str = Field(default="harbour", validation_alias=_shared("JWT_AUDIENCE"))
-    jwt_algorithms: list[str] = Field(
+    jwt_algorithms: Annotated[list[str], NoDecode] = Field(
         default=["EdDSA", "RS256", "ES256"], validation_alias=_shared("JWT_ALGORITHMS")
     )
 
     @field_validator("events_backoff", "jwt_algorithms", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
-        if isinstance(value, str) and not value.lstrip().startswith("["):
-            return [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, str):
+            text = value.strip().strip("[]")
+            return [part.strip().strip("\"'") for part in text.split(",") if part.strip()]
         return value
 
     @property

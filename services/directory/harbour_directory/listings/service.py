@@ -21,7 +21,7 @@ def _upserted(service: Service) -> ServiceUpserted:
         service_id=service.id,
         organization_id=service.organization_id,
         name=service.name,
-        status=service.status,  # type: ignore[arg-type]
+        status=service.status,
         accepting_referrals=service.accepting_referrals,
         version=service.version,
     )

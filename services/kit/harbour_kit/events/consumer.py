@@ -19,7 +19,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from harbour_kit.db import SessionFactory, unit_of_work
+from harbour_kit.db import SessionFactory, dialect_of, execute, unit_of_work
 from harbour_kit.events.bus import EventBus
 from harbour_kit.events.envelope import Envelope, nats_subject
 from harbour_kit.events.streams import ensure_event_stream, stream_name
@@ -53,7 +53,7 @@ class ConsumerPolicy:
 
 def insert_ignoring_duplicates(session: AsyncSession, table: Any, **values: Any) -> Any:
     """An INSERT that does nothing when the row's key already exists."""
-    dialect = session.bind.dialect.name
+    dialect = dialect_of(session)
     if dialect == "postgresql":
         return postgresql.insert(table).values(**values).on_conflict_do_nothing()
     if dialect == "sqlite":
@@ -65,7 +65,8 @@ async def apply_once(
     session: AsyncSession, tables: EventTables, consumer: str, envelope: Envelope, handler: Handler
 ) -> bool:
     """Runs `handler` unless `consumer` already applied this event; True if it ran."""
-    result = await session.execute(
+    result = await execute(
+        session,
         insert_ignoring_duplicates(
             session,
             tables.inbox,
@@ -73,7 +74,7 @@ async def apply_once(
             event_id=envelope.id,
             event_type=envelope.type,
             processed_at=datetime.now(UTC),
-        )
+        ),
     )
     if result.rowcount == 0:
         return False
@@ -219,7 +220,7 @@ async def run_pull_loop(
 
 async def applied_events(session: AsyncSession, tables: EventTables, consumer: str) -> list[str]:
     """The ids of events `consumer` has applied (for operators and tests)."""
-    rows = await session.execute(
-        select(tables.inbox.c.event_id).where(tables.inbox.c.consumer == consumer)
+    rows = await execute(
+        session, select(tables.inbox.c.event_id).where(tables.inbox.c.consumer == consumer)
     )
     return [r[0] for r in rows]

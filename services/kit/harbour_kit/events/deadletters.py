@@ -16,7 +16,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from sqlalchemy import select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from harbour_kit.db import SessionFactory, unit_of_work
+from harbour_kit.db import SessionFactory, execute, unit_of_work
 from harbour_kit.errors import Conflict, NotFound
 from harbour_kit.events.bus import EventBus
 from harbour_kit.events.consumer import (
@@ -100,7 +100,8 @@ class DeadLetterCollector:
         ) or advisory.get("reason")
         try:
             async with unit_of_work(self.factory) as session:
-                await session.execute(
+                await execute(
+                    session,
                     insert_ignoring_duplicates(
                         session,
                         self.tables.dead_letter,
@@ -117,7 +118,7 @@ class DeadLetterCollector:
                         body=body.decode("utf-8", errors="replace"),
                         last_error=(last_error or "")[:500] or None,
                         dead_at=datetime.now(UTC),
-                    )
+                    ),
                 )
         except Exception as exc:
             log.warning("dead_letter_store_failed", error=type(exc).__name__)
@@ -140,7 +141,7 @@ async def list_dead_letters(
     query = select(table).order_by(table.c.dead_at.desc()).limit(limit)
     if not include_redriven:
         query = query.where(table.c.redriven_at.is_(None))
-    return [dict(row) for row in (await session.execute(query)).mappings()]
+    return [dict(row) for row in (await execute(session, query)).mappings()]
 
 
 async def redrive(
@@ -153,7 +154,7 @@ async def redrive(
     table = tables.dead_letter
     async with unit_of_work(factory) as session:
         row = (
-            (await session.execute(select(table).where(table.c.id == dead_letter_id)))
+            (await execute(session, select(table).where(table.c.id == dead_letter_id)))
             .mappings()
             .first()
         )
@@ -172,21 +173,23 @@ async def redrive(
     try:
         async with unit_of_work(factory) as session:
             await apply_once(session, tables, consumer.name, envelope, handler)
-            await session.execute(
+            await execute(
+                session,
                 update(table)
                 .where(table.c.id == dead_letter_id)
-                .values(redriven_at=datetime.now(UTC), redrive_error=None)
+                .values(redriven_at=datetime.now(UTC), redrive_error=None),
             )
     except Exception as exc:
         async with unit_of_work(factory) as session:
-            await session.execute(
+            await execute(
+                session,
                 update(table)
                 .where(table.c.id == dead_letter_id)
-                .values(redrive_error=f"{type(exc).__name__}: {exc}"[:500])
+                .values(redrive_error=f"{type(exc).__name__}: {exc}"[:500]),
             )
         raise Conflict(
             "Re-driving failed again; the dead letter is kept.", code="redrive-failed"
         ) from exc
     async with unit_of_work(factory) as session:
-        fresh = await session.execute(select(table).where(table.c.id == dead_letter_id))
+        fresh = await execute(session, select(table).where(table.c.id == dead_letter_id))
         return dict(fresh.mappings().one())

@@ -12,7 +12,7 @@ from nats.js.errors import Error as JetStreamError
 from sqlalchemy import insert, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from harbour_kit.db import SessionFactory, unit_of_work
+from harbour_kit.db import SessionFactory, dialect_of, execute, unit_of_work
 from harbour_kit.events.bus import EventBus
 from harbour_kit.events.envelope import Envelope, EventContract, nats_subject
 from harbour_kit.events.tables import EventTables
@@ -33,7 +33,8 @@ class Outbox:
     ) -> Envelope:
         """Records `contract` as an event of the current transaction."""
         envelope = Envelope.wrap(contract, source=self.source, subject=subject)
-        await session.execute(
+        await execute(
+            session,
             insert(self.tables.outbox).values(
                 event_id=envelope.id,
                 event_type=envelope.type,
@@ -44,7 +45,7 @@ class Outbox:
                 data=envelope.data,
                 traceparent=envelope.traceparent,
                 attempts=0,
-            )
+            ),
         )
         # The relay is woken after the caller's commit (see `notify`), or by its poll.
         return envelope
@@ -86,10 +87,10 @@ class OutboxRelay:
                 .order_by(table.c.position)
                 .limit(self.batch_size)
             )
-            if session.bind.dialect.name == "postgresql":
+            if dialect_of(session) == "postgresql":
                 # Relay replicas share the work: each takes rows the others have not locked.
                 query = query.with_for_update(skip_locked=True)
-            rows = (await session.execute(query)).mappings().all()
+            rows = (await execute(session, query)).mappings().all()
             published = 0
             js = self.bus.jetstream()
             for row in rows:
@@ -107,10 +108,11 @@ class OutboxRelay:
                         row["nats_subject"], envelope.body(), headers=envelope.headers(), timeout=5
                     )
                 except (NatsError, JetStreamError, TimeoutError) as exc:
-                    await session.execute(
+                    await execute(
+                        session,
                         update(table)
                         .where(table.c.position == row["position"])
-                        .values(attempts=table.c.attempts + 1, last_error=type(exc).__name__)
+                        .values(attempts=table.c.attempts + 1, last_error=type(exc).__name__),
                     )
                     log.warning(
                         "outbox_publish_failed",
@@ -118,10 +120,11 @@ class OutboxRelay:
                         error=type(exc).__name__,
                     )
                     break  # keep order: retry from this row on the next pass
-                await session.execute(
+                await execute(
+                    session,
                     update(table)
                     .where(table.c.position == row["position"])
-                    .values(published_at=datetime.now(UTC), attempts=table.c.attempts + 1)
+                    .values(published_at=datetime.now(UTC), attempts=table.c.attempts + 1),
                 )
                 published += 1
                 self.metrics.events_published.labels(row["event_type"]).inc()

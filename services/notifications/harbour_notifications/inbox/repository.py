@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import func
+from sqlalchemy import ColumnElement, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from harbour_notifications.models import InboxItem
 
 
-def _visible(organization_id: str, roles: Collection[str]):  # type: ignore[no-untyped-def]
+def _visible(organization_id: str, roles: Collection[str]) -> ColumnElement[bool]:
     return (col(InboxItem.organization_id) == organization_id) & col(InboxItem.audience_role).in_(
         list(roles)
     )

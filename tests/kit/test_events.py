@@ -1,0 +1,310 @@
+"""Events are never lost between commit and publish, and never applied twice."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+
+import httpx
+import nats
+import pytest
+from harbour_directory.listings.schemas import ServiceCreate
+from harbour_directory.listings.service import create_service
+from harbour_directory.models import Organization
+from harbour_kit.app import create_app
+from harbour_kit.auth import Principal, Role
+from harbour_kit.contracts import ServiceUpserted
+from harbour_kit.db import execute
+from harbour_kit.events import Envelope
+from harbour_kit.events.consumer import apply_once
+from harbour_kit.events.envelope import nats_subject
+from harbour_kit.events.streams import stream_name
+from harbour_kit.service import Service
+from harbour_kit.settings import ServiceSettings
+from nats.js import JetStreamContext
+from nats.js.errors import Error as NatsError
+from sqlalchemy import select, update
+
+from tests.conftest import Databases, Keys, Mint, Running, StartService, bearer, eventually
+from tests.kit.probe import Behaviour, ProbeModel, effect_count, effects, handler_for
+
+ORG = "0e8f1a52-0000-4000-8000-00000000aaaa"
+ADMIN = Principal(sub="t", org_id=ORG, roles=frozenset({Role.ORG_ADMIN}))
+
+
+@dataclass
+class Probe:
+    service: Service
+    client: httpx.AsyncClient
+    behaviour: Behaviour
+
+    async def effect_count(self) -> int:
+        async with self.service.factory() as session:
+            return await effect_count(session)
+
+
+StartProbe = Callable[..., Awaitable[Probe]]
+
+
+@pytest.fixture
+async def start_probe(
+    databases: Databases, nats_url: str, keys: Keys, namespace: str
+) -> AsyncIterator[StartProbe]:
+    started: list[Probe] = []
+
+    async def _start(backend: str, database_url: str | None = None) -> Probe:
+        behaviour = Behaviour()
+        settings = ServiceSettings(
+            service_name="probe",
+            database_url=database_url or await databases.empty(backend),
+            nats_url=nats_url,
+            events_namespace=namespace,
+            jwt_public_key_file=keys.public_path,
+            events_backoff=[0.1, 0.2],
+            events_max_deliver=3,
+            events_ack_wait=1.5,
+        )
+        service = Service(
+            settings,
+            ProbeModel.metadata,
+            produces=False,
+            consumes={"directory": {ServiceUpserted.event_type: handler_for(behaviour)}},
+        )
+        if database_url is None:
+            async with service.engine.begin() as connection:
+                await connection.run_sync(ProbeModel.metadata.create_all)
+        app = create_app(service, title="probe", description="probe", routers=[])
+        await service.start()
+        probe = Probe(
+            service,
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://probe"),
+            behaviour,
+        )
+        started.append(probe)
+        return probe
+
+    yield _start
+    for probe in started:
+        await probe.client.aclose()
+        await probe.service.stop()
+
+
+async def _list_service(directory: Running, name: str = "Free clinic") -> str:
+    """Commits one listing change (and so one outbox event) in the directory."""
+    async with directory.service.uow() as session:
+        if await session.get(Organization, ORG) is None:
+            session.add(Organization(id=ORG, name="Test org"))
+            await session.flush()
+        created = await create_service(
+            session=session,
+            outbox=directory.service.outbox,
+            principal=ADMIN,
+            organization_id=ORG,
+            data=ServiceCreate(name=name),
+        )
+    return created.id
+
+
+async def _stream_count(nats_url: str, namespace: str) -> int:
+    client = await nats.connect(nats_url)
+    try:
+        info = await client.jetstream().stream_info(stream_name(namespace, "directory"))
+        return int(info.state.messages)
+    finally:
+        await client.close()
+
+
+async def _pending(directory: Running) -> int:
+    table = directory.service.tables.outbox
+    async with directory.service.factory() as session:
+        rows = await execute(
+            session, select(table.c.event_id).where(table.c.published_at.is_(None))
+        )
+        return len(rows.all())
+
+
+async def test_event_committed_before_a_crash_is_published_once_when_the_relay_restarts(
+    start_service: StartService,
+    start_probe: StartProbe,
+    backend: str,
+    nats_url: str,
+    namespace: str,
+) -> None:
+    directory = await start_service("directory", backend)
+    # The process stops after the commit and before any publish: no relay runs.
+    await directory.service.stop()
+    service_id = await _list_service(directory)
+    assert await _pending(directory) == 1
+
+    restarted = await start_service(
+        "directory",
+        backend,
+        database_url=directory.service.engine.url.render_as_string(hide_password=False),
+    )
+    probe = await start_probe(backend)
+    assert await eventually(lambda: _ready_zero(restarted))
+    assert await _stream_count(nats_url, namespace) == 1
+    assert await eventually(probe.effect_count) == 1
+    async with probe.service.factory() as session:
+        assert [e.service_id for e in await effects(session)] == [service_id]
+
+
+async def _ready_zero(directory: Running) -> bool:
+    return await _pending(directory) == 0
+
+
+async def test_a_publish_repeated_after_a_crash_is_dropped_by_the_stream(
+    start_service: StartService,
+    start_probe: StartProbe,
+    backend: str,
+    nats_url: str,
+    namespace: str,
+) -> None:
+    directory = await start_service("directory", backend)
+    probe = await start_probe(backend)
+    await _list_service(directory)
+    assert await eventually(lambda: _ready_zero(directory))
+    # A crash after the publish but before the row was marked: the row is pending again.
+    table = directory.service.tables.outbox
+    async with directory.service.uow() as session:
+        await execute(session, update(table).values(published_at=None))
+    assert await eventually(lambda: _ready_zero(directory))
+    assert await _stream_count(nats_url, namespace) == 1
+    assert await eventually(probe.effect_count) == 1
+
+
+async def test_the_same_event_delivered_twice_has_one_effect(
+    start_probe: StartProbe, backend: str, nats_url: str, namespace: str
+) -> None:
+    probe = await start_probe(backend)
+    await probe.service.streams_ready.wait()
+    envelope = Envelope.wrap(
+        ServiceUpserted(
+            service_id=str(uuid.uuid4()),
+            organization_id=ORG,
+            name="Clinic",
+            status="active",
+            accepting_referrals=True,
+            version=1,
+        ),
+        source="/harbour/directory",
+    )
+    client = await nats.connect(nats_url)
+    try:
+        js = client.jetstream()
+        subject = nats_subject(envelope.type, namespace)
+        for attempt in range(2):
+            # Distinct Nats-Msg-Ids: the stream's de-duplication cannot help here.
+            headers = envelope.headers() | {"Nats-Msg-Id": f"{envelope.id}-{attempt}"}
+            await js.publish(subject, envelope.body(), headers=headers)
+    finally:
+        await client.close()
+    assert await eventually(lambda: _handled(probe, "duplicate", 1))
+    assert await probe.effect_count() == 1
+    assert probe.behaviour.calls == 1
+
+
+async def _handled(probe: Probe, outcome: str, expected: int) -> bool:
+    counter = probe.service.metrics.events_handled.labels("probe", outcome)
+    return counter._value.get() >= expected
+
+
+async def test_a_message_redelivered_after_a_lost_ack_has_one_effect(
+    start_service: StartService, start_probe: StartProbe, nats_url: str, namespace: str
+) -> None:
+    directory = await start_service("directory")
+    probe = await start_probe("sqlite")
+    client = await nats.connect(nats_url)
+    js = client.jetstream()
+    stream = stream_name(namespace, "directory")
+    await eventually(lambda: _consumer_exists(js, stream, "probe"))
+    await probe.service.stop()  # the consumer exists; nobody is fetching
+    await _list_service(directory)
+    try:
+        subscription = await js.pull_subscribe_bind(
+            durable="probe", stream=stream_name(namespace, "directory")
+        )
+        [message] = await subscription.fetch(1, timeout=10)
+        envelope = Envelope.from_message(message.headers, message.data)
+        consumer = probe.service.consumers[0]
+        async with probe.service.uow() as session:
+            assert await apply_once(
+                session, probe.service.tables, "probe", envelope, consumer.handlers[envelope.type]
+            )
+        # The worker dies here: committed, never acknowledged.
+    finally:
+        await client.close()
+
+    restarted = await start_probe(
+        "sqlite", database_url=probe.service.engine.url.render_as_string(hide_password=False)
+    )
+    assert await eventually(lambda: _handled(restarted, "duplicate", 1), within=20)
+    assert await restarted.effect_count() == 1
+    assert restarted.behaviour.calls == 0
+
+
+async def _consumer_exists(js: JetStreamContext, stream: str, durable: str) -> bool:
+    try:
+        await js.consumer_info(stream, durable)
+    except NatsError:
+        return False
+    return True
+
+
+async def test_a_message_that_always_fails_is_dead_lettered_and_can_be_redriven(
+    start_service: StartService, start_probe: StartProbe, backend: str, mint: Mint
+) -> None:
+    directory = await start_service("directory", backend)
+    probe = await start_probe(backend)
+    probe.behaviour.failing = True
+    await _list_service(directory)
+    admin = bearer(mint("network_admin"))
+
+    async def dead_letters() -> list[dict[str, object]]:
+        response = await probe.client.get("/admin/dead-letters", headers=admin)
+        assert response.status_code == 200, response.text
+        return list(response.json()["items"])
+
+    [dead] = await eventually(dead_letters, within=20)
+    assert dead["reason"] == "max-deliveries"
+    assert dead["deliveries"] == 3
+    assert dead["event_type"] == ServiceUpserted.event_type
+    assert "RuntimeError" in str(dead["last_error"])
+    assert probe.behaviour.calls == 3
+    assert await probe.effect_count() == 0  # every failed attempt rolled back
+
+    refused = await probe.client.post(
+        f"/admin/dead-letters/{dead['id']}/redrive", headers=bearer(mint("org_admin", org=ORG))
+    )
+    assert refused.status_code == 403
+    probe.behaviour.failing = False
+    redriven = await probe.client.post(f"/admin/dead-letters/{dead['id']}/redrive", headers=admin)
+    assert redriven.status_code == 200, redriven.text
+    assert redriven.json()["redriven_at"] is not None
+    assert await probe.effect_count() == 1
+    again = await probe.client.post(f"/admin/dead-letters/{dead['id']}/redrive", headers=admin)
+    assert again.status_code == 409
+    assert again.headers["content-type"] == "application/problem+json"
+    assert await dead_letters() == []
+
+
+async def test_a_poison_message_is_terminated_and_dead_lettered(
+    start_service: StartService, start_probe: StartProbe, mint: Mint
+) -> None:
+    directory = await start_service("directory")
+    probe = await start_probe("sqlite")
+    probe.behaviour.poison = True
+    await _list_service(directory)
+
+    async def dead_letters() -> list[dict[str, object]]:
+        response = await probe.client.get(
+            "/admin/dead-letters", headers=bearer(mint("network_admin"))
+        )
+        return list(response.json()["items"])
+
+    [dead] = await eventually(dead_letters, within=20)
+    assert dead["reason"] == "terminated"
+    assert dead["deliveries"] == 1
+    assert "unknown organisation" in str(dead["last_error"])
+    assert probe.behaviour.calls == 1
