@@ -110,11 +110,15 @@ class Service:
         await self.bus.wait_connected()
         while True:
             try:
-                if self.produces:
+                # Every stream this service writes to or reads from, declared identically.
+                producers = {c.producer for c in self.consumers} | (
+                    {self.name} if self.produces else set()
+                )
+                for producer in sorted(producers):
                     await ensure_event_stream(
                         self.bus.jetstream(),
                         namespace=self.settings.events_namespace,
-                        producer=self.name,
+                        producer=producer,
                         replicas=self.settings.events_replicas,
                     )
                 self.streams_ready.set()
@@ -142,11 +146,17 @@ class Service:
 
     async def stop(self) -> None:
         """Stops background work, then closes NATS and the database pool."""
-        for task in self._tasks:
-            task.cancel()
+        self.bus.closing = True
+        pending = {task for task in self._tasks if not task.done()}
+        while pending:
+            # Cancelled again until done: a cancellation that races a completing
+            # request can be swallowed inside a client library.
+            for task in pending:
+                task.cancel()
+            _, pending = await asyncio.wait(pending, timeout=2)
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+                task.result()
         self._tasks.clear()
         await self.bus.close()
         await self.engine.dispose()

@@ -19,6 +19,7 @@ class EventBus:
         self.url, self.name = url, name
         self._client: Client | None = None
         self._ready = asyncio.Event()
+        self.closing = False
 
     @property
     def connected(self) -> bool:
@@ -43,7 +44,7 @@ class EventBus:
     async def connect(self, retry_delay: float = 1.0) -> None:
         """Connects, retrying until NATS answers; later outages are handled by reconnects."""
         attempt = 0
-        while self._client is None:
+        while self._client is None and not self.closing:
             attempt += 1
             try:
                 self._client = await nats.connect(
@@ -61,8 +62,9 @@ class EventBus:
                 if attempt == 1 or attempt % 30 == 0:
                     log.warning("nats_unreachable", attempt=attempt, error=type(exc).__name__)
                 await asyncio.sleep(retry_delay)
-        log.info("nats_connected")
-        self._ready.set()
+        if self._client is not None:
+            log.info("nats_connected")
+            self._ready.set()
 
     async def close(self) -> None:
         """Drains and closes the connection."""

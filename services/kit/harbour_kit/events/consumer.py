@@ -199,7 +199,7 @@ async def run_pull_loop(
 ) -> None:
     """Binds a subscription and handles fetched batches; rebinds after failures."""
     subscription: JetStreamContext.PullSubscription | None = None
-    while True:
+    while not bus.closing:
         await bus.wait_connected()
         try:
             if subscription is None:

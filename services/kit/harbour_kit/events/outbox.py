@@ -134,7 +134,7 @@ class OutboxRelay:
 
     async def run(self) -> None:
         """Relays until cancelled; sleeps on the poll interval or a commit notification."""
-        while True:
+        while not self.bus.closing:
             await self.bus.wait_connected()
             try:
                 published = await self.publish_pending()

@@ -1,0 +1,154 @@
+"""The README's run command: everything up on SQLite, one query across all services, clean stop."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from harbour_runner.cli import EXAMPLE_QUERY
+from tests.harness import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ("DIRECTORY", "REFERRALS", "NOTIFICATIONS", "GATEWAY")
+
+
+def _harbour_processes(data_dir: Path) -> list[int]:
+    """Processes started for this data folder (by environment or command line)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        marker = str(data_dir).encode()
+        if f"HARBOUR_DATA_DIR={data_dir}".encode() in environ or marker in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+class Runner:
+    """`./harbour --data-dir … up` as a user would run it, with its output in a file."""
+
+    def __init__(self, data_dir: Path, env: dict[str, str]) -> None:
+        self.data_dir, self.env = data_dir, env
+        self.output = data_dir.parent / f"runner-{time.monotonic_ns()}.log"
+        with self.output.open("w") as sink:
+            self.process = subprocess.Popen(
+                [str(ROOT / "harbour"), "--data-dir", str(data_dir), "up"],
+                cwd=ROOT,
+                env=env,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+            )
+
+    def text(self) -> str:
+        return self.output.read_text()
+
+    def wait_running(self, timeout: float = 180) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if "Harbour is running" in self.text():
+                return self.text()
+            assert self.process.poll() is None, self.text()
+            time.sleep(0.5)
+        raise AssertionError("not running in time:\n" + self.text())
+
+    def interrupt(self) -> int:
+        self.process.send_signal(signal.SIGINT)
+        return self.process.wait(60)
+
+
+@pytest.fixture
+def runner_env() -> Iterator[dict[str, str]]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("HARBOUR_", "DIRECTORY_", "REFERRALS_", "NOTIFICATIONS_", "GATEWAY_"))
+    }
+    for prefix in SERVICES:
+        env[f"{prefix}_PORT"] = str(free_port())
+    env["HARBOUR_LOCAL_NATS_PORT"] = str(free_port())
+    yield env
+
+
+def _overview(env: dict[str, str], token: str) -> dict[str, Any]:
+    url = f"http://127.0.0.1:{env['GATEWAY_PORT']}/graphql"
+    deadline = time.monotonic() + 30
+    while True:
+        result = httpx.post(
+            url,
+            json={"query": EXAMPLE_QUERY},
+            headers={"authorization": f"Bearer {token}"},
+            timeout=10,
+        ).json()
+        data = result.get("data") or {}
+        if len(data.get("referralTargets") or []) == 6 and data["inbox"]["unreadCount"] == 2:
+            return dict(result)
+        assert time.monotonic() < deadline, result
+        time.sleep(0.5)
+
+
+def test_run_command_serves_all_services_stops_cleanly_and_keeps_data(
+    tmp_path: Path, runner_env: dict[str, str]
+) -> None:
+    data_dir = tmp_path / "data"
+    first = Runner(data_dir, runner_env)
+    try:
+        printed = first.wait_running()
+        gateway = f"http://127.0.0.1:{runner_env['GATEWAY_PORT']}"
+        assert f"{gateway}/graphql" in printed
+        for prefix in SERVICES[:3]:
+            assert f"http://127.0.0.1:{runner_env[prefix + '_PORT']}/docs" in printed
+        tokens = json.loads((data_dir / "tokens.json").read_text())
+        assert {"social_worker", "partner_staff", "org_admin"} <= set(tokens)
+        for token in tokens.values():
+            assert token in printed
+        result = _overview(runner_env, tokens["org_admin"])
+        assert "errors" not in result
+        first_inbox = result["data"]["inbox"]["items"]
+    finally:
+        assert first.interrupt() == 0
+    assert "All Harbour processes stopped." in first.text()
+    assert _harbour_processes(data_dir) == []
+
+    # Second run on the same data, with the NATS port now taken by someone else.
+    with socket.socket() as squatter:
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        squatter.bind(("127.0.0.1", int(runner_env["HARBOUR_LOCAL_NATS_PORT"])))
+        squatter.listen()
+        second = Runner(data_dir, runner_env)
+        try:
+            printed = second.wait_running()
+            assert "is already taken" in printed and "HARBOUR_LOCAL_NATS_PORT" in printed
+            tokens = json.loads((data_dir / "tokens.json").read_text())
+            result = _overview(runner_env, tokens["org_admin"])
+            assert result["data"]["inbox"]["items"] == first_inbox  # same data, nothing doubled
+            assert len(result["data"]["services"]) == 3
+        finally:
+            assert second.interrupt() == 0
+    assert _harbour_processes(data_dir) == []
+
+
+def test_a_taken_service_port_is_named_with_its_variable(
+    tmp_path: Path, runner_env: dict[str, str]
+) -> None:
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", int(runner_env["REFERRALS_PORT"])))
+        squatter.listen()
+        runner = Runner(tmp_path / "data", runner_env)
+        assert runner.process.wait(120) != 0
+    assert "REFERRALS_PORT" in runner.text()
+    assert _harbour_processes(tmp_path / "data") == []

@@ -1,0 +1,150 @@
+"""Listing events from the directory become inbox items for each organisation's admins."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+from harbour_directory.seed import DEMO_ORGANIZATIONS, seed
+
+from tests.conftest import Mint, Running, StartService, bearer, eventually
+
+HARBOUR_CARE = str(DEMO_ORGANIZATIONS[0]["id"])
+LEGAL_CLINIC = str(DEMO_ORGANIZATIONS[1]["id"])
+COMMUNITY_HEALTH = str(DEMO_ORGANIZATIONS[2]["id"])
+DETENTION_VISITS = "5a0c0002-0000-4000-8000-000000000002"
+UNKNOWN = "00000000-0000-4000-8000-000000000000"
+ITEM_FIELDS = {"id", "kind", "title", "reference", "link", "created_at", "read_at"}
+
+
+def names_of(org: dict[str, object]) -> set[str]:
+    return {str(service[1]) for service in org["services"]}  # type: ignore[attr-defined]
+
+
+async def inbox(notifications: Running, token: str) -> dict[str, Any]:
+    response = await notifications.client.get("/inbox", headers=bearer(token))
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def inbox_of_size(notifications: Running, token: str, size: int) -> dict[str, Any]:
+    """The inbox once it holds `size` items (and still then: fails if it holds more)."""
+
+    async def check() -> dict[str, Any] | None:
+        body = await inbox(notifications, token)
+        assert len(body["items"]) <= size, body
+        return body if len(body["items"]) == size else None
+
+    result: dict[str, Any] = await eventually(check)
+    return result
+
+
+def assert_problem(response: httpx.Response, status: int) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["status"] == status
+
+
+async def test_each_organisations_admins_are_told_of_their_own_listings(
+    start_service: StartService, backend: str, mint: Mint
+) -> None:
+    directory = await start_service("directory", backend)
+    notifications = await start_service("notifications", backend)
+    assert await seed(directory.service) == 6
+    admin = mint("org_admin", org=LEGAL_CLINIC, sub="amy.chan@example.org")
+
+    clinic = await inbox_of_size(notifications, admin, 2)
+    assert clinic["unread_count"] == 2
+    assert all(set(item) == ITEM_FIELDS for item in clinic["items"])
+    assert {item["kind"] for item in clinic["items"]} == {"listing.published"}
+    assert all(item["read_at"] is None for item in clinic["items"])
+    titles = [item["title"] for item in clinic["items"]]
+    for name in names_of(DEMO_ORGANIZATIONS[1]):
+        assert sum(name in title for title in titles) == 1
+    for title in titles:
+        # Only public listing facts: no caller, organisation id or token material.
+        assert "amy" not in title.lower()
+        assert LEGAL_CLINIC not in title
+    assert {item["link"] for item in clinic["items"]} == {
+        "/listings/5a0c0002-0000-4000-8000-000000000001",
+        f"/listings/{DETENTION_VISITS}",
+    }
+
+    health = await inbox_of_size(notifications, mint("org_admin", org=COMMUNITY_HEALTH), 3)
+    assert health["unread_count"] == 3
+    assert {
+        name
+        for name in names_of(DEMO_ORGANIZATIONS[2])
+        if any(name in item["title"] for item in health["items"])
+    } == names_of(DEMO_ORGANIZATIONS[2])
+
+    social_worker = await inbox(notifications, mint("social_worker", org=LEGAL_CLINIC))
+    assert social_worker == {"unread_count": 0, "items": []}
+    network_admin = await inbox(notifications, mint("network_admin"))
+    assert network_admin == {"unread_count": 0, "items": []}
+
+    anonymous = await notifications.client.get("/inbox")
+    assert_problem(anonymous, 401)
+    assert anonymous.json()["code"] == "missing-token"
+
+
+async def test_read_marks_and_listing_changes(
+    start_service: StartService, backend: str, mint: Mint
+) -> None:
+    directory = await start_service("directory", backend)
+    notifications = await start_service("notifications", backend)
+    await seed(directory.service)
+    admin = mint("org_admin", org=LEGAL_CLINIC)
+    items = (await inbox_of_size(notifications, admin, 2))["items"]
+    other_admin = mint("org_admin", org=HARBOUR_CARE)
+    [other_item] = (await inbox_of_size(notifications, other_admin, 1))["items"]
+
+    marked = await notifications.client.post(f"/inbox/{items[0]['id']}/read", headers=bearer(admin))
+    assert marked.status_code == 200, marked.text
+    assert marked.json()["id"] == items[0]["id"]
+    assert marked.json()["read_at"] is not None
+    after = await inbox(notifications, admin)
+    assert after["unread_count"] == 1
+    assert {i["id"]: i["read_at"] is not None for i in after["items"]} == {
+        items[0]["id"]: True,
+        items[1]["id"]: False,
+    }
+    unread = await notifications.client.get(
+        "/inbox", params={"unread_only": "true"}, headers=bearer(admin)
+    )
+    assert [i["id"] for i in unread.json()["items"]] == [items[1]["id"]]
+
+    foreign = await notifications.client.post(
+        f"/inbox/{other_item['id']}/read", headers=bearer(admin)
+    )
+    assert_problem(foreign, 403)
+    staff = mint("social_worker", org=LEGAL_CLINIC)
+    assert_problem(
+        await notifications.client.post(f"/inbox/{items[1]['id']}/read", headers=bearer(staff)),
+        403,
+    )
+    assert_problem(
+        await notifications.client.post(f"/inbox/{UNKNOWN}/read", headers=bearer(admin)), 404
+    )
+    assert_problem(await notifications.client.post(f"/inbox/{items[1]['id']}/read"), 401)
+    assert (await inbox(notifications, other_admin))["unread_count"] == 1
+    assert (await inbox(notifications, admin))["unread_count"] == 1
+
+    changed = await directory.client.patch(
+        f"/services/{DETENTION_VISITS}", json={"accepting_referrals": True}, headers=bearer(admin)
+    )
+    assert changed.status_code == 200, changed.text
+    updated = await inbox_of_size(notifications, admin, 3)
+    [new] = [i for i in updated["items"] if i["kind"] == "listing.updated"]
+    assert "Detention visits" in new["title"]
+    assert new["link"] == f"/listings/{DETENTION_VISITS}"
+    assert updated["unread_count"] == 2
+    assert updated["items"][0]["id"] == new["id"]  # newest first
+
+    await asyncio.sleep(1.0)  # room for a stray redelivery to show up
+    settled = await inbox(notifications, admin)
+    assert len(settled["items"]) == 3
+    assert settled["unread_count"] == 2
+    assert len((await inbox(notifications, other_admin))["items"]) == 1
