@@ -39,8 +39,11 @@ async def serve() -> AsyncIterator[Callable[[FastAPI], Any]]:
         )
         task = asyncio.create_task(server.serve())
         servers.append((server, task))
-        while not server.started:
-            await asyncio.sleep(0.02)
+
+        async def started() -> bool:
+            return bool(server.started)
+
+        await eventually(started, within=10, interval=0.02)
         return f"http://127.0.0.1:{port}"
 
     yield _serve
