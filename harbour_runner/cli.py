@@ -289,6 +289,15 @@ def migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def export_schemas(_: argparse.Namespace) -> int:
+    """Writes docs/events/*.json and docs/schema.graphql from the code."""
+    from harbour_runner.schemas import export
+
+    for path in export(Path(__file__).resolve().parents[1]):
+        _say(f"wrote {path}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `harbour` command."""
     parser = argparse.ArgumentParser(prog="harbour", description=__doc__)
@@ -312,6 +321,8 @@ def main(argv: list[str] | None = None) -> int:
     tok.set_defaults(func=token)
     mig = commands.add_parser("migrate", help="run every service's migrations")
     mig.set_defaults(func=migrate)
+    exp = commands.add_parser("export-schemas", help="write event and GraphQL schemas to docs/")
+    exp.set_defaults(func=export_schemas)
     args = parser.parse_args(argv)
     return int(args.func(args))
 
