@@ -17,7 +17,6 @@ from pathlib import Path
 
 from harbour_kit.auth import mint_token
 from harbour_kit.keys import ensure_keypair
-
 from harbour_runner.personas import PERSONAS
 from harbour_runner.processes import Supervisor, port_in_use, wait_for_port
 

@@ -14,12 +14,12 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+
 from harbour_kit.auth import mint_token
 from harbour_kit.keys import ensure_keypair
 from harbour_kit.migrations import upgrade
 from harbour_kit.service import Service
 from harbour_kit.settings import ServiceSettings
-
 from tests.harness import (
     LocalNats,
     LocalPostgres,

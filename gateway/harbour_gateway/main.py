@@ -10,14 +10,14 @@ from typing import Any
 import uvicorn
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from harbour_kit.auth import TokenVerifier, optional_principal
-from harbour_kit.errors import install_error_handlers, problem
-from harbour_kit.observability import Metrics, configure_logging, install_observability
 from strawberry.fastapi import GraphQLRouter
 
 from harbour_gateway.downstream import Downstream, DownstreamError
 from harbour_gateway.schema import schema
 from harbour_gateway.settings import GatewaySettings
+from harbour_kit.auth import TokenVerifier, optional_principal
+from harbour_kit.errors import install_error_handlers, problem
+from harbour_kit.observability import Metrics, configure_logging, install_observability
 
 EXAMPLE_QUERY = """\
 query Overview {

@@ -7,7 +7,6 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from harbour_kit.auth import Principal
 from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -18,6 +17,7 @@ from strawberry.extensions import (
 from strawberry.types import Info
 
 from harbour_gateway.downstream import Downstream, DownstreamError
+from harbour_kit.auth import Principal
 
 
 @strawberry.type(description="A partner service listed in the directory.")

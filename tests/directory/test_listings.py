@@ -6,11 +6,11 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
+
 from harbour_directory.seed import DEMO_ORGANIZATIONS, seed
 from harbour_kit.contracts import ServiceUpserted
 from harbour_kit.db import execute
-from sqlalchemy import select
-
 from tests.conftest import Mint, Running, StartService, bearer
 
 HARBOUR_CARE = str(DEMO_ORGANIZATIONS[0]["id"])

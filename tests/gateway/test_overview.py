@@ -11,10 +11,10 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
+
 from harbour_directory.seed import DEMO_ORGANIZATIONS, seed
 from harbour_gateway.main import create
 from harbour_gateway.settings import GatewaySettings
-
 from tests.conftest import Keys, Mint, StartService, bearer, eventually
 from tests.harness import free_port
 

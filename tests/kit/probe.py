@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harbour_kit.contracts import ServiceUpserted
-from harbour_kit.events import Envelope, Handler, PermanentEventError
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel, col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+
+from harbour_kit.contracts import ServiceUpserted
+from harbour_kit.events import Envelope, Handler, PermanentEventError
 
 
 class ProbeModel(SQLModel, registry=registry()):

@@ -6,10 +6,10 @@ import time
 from pathlib import Path
 
 import pytest
+
 from harbour_kit.auth import Principal, TokenVerifier, mint_token
 from harbour_kit.errors import Unauthorized
 from harbour_kit.keys import ensure_keypair
-
 from tests.conftest import Keys, Mint, StartService, bearer
 
 ORG = "0e8f1a52-4b0e-4c1e-9a57-3b1f6c2d0a02"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from harbour_directory.settings import DirectorySettings
 from harbour_kit.contracts import ServiceUpserted
 from harbour_kit.events.envelope import Envelope, current_traceparent, nats_subject

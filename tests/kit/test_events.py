@@ -9,6 +9,10 @@ from dataclasses import dataclass
 import httpx
 import nats
 import pytest
+from nats.js import JetStreamContext
+from nats.js.errors import Error as NatsError
+from sqlalchemy import select, update
+
 from harbour_directory.listings.schemas import ServiceCreate
 from harbour_directory.listings.service import create_service
 from harbour_directory.models import Organization
@@ -22,10 +26,6 @@ from harbour_kit.events.envelope import nats_subject
 from harbour_kit.events.streams import stream_name
 from harbour_kit.service import Service
 from harbour_kit.settings import ServiceSettings
-from nats.js import JetStreamContext
-from nats.js.errors import Error as NatsError
-from sqlalchemy import select, update
-
 from tests.conftest import Databases, Keys, Mint, Running, StartService, bearer, eventually
 from tests.kit.probe import Behaviour, ProbeModel, effect_count, effects, handler_for
 

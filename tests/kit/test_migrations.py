@@ -8,14 +8,14 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import MetaData, text
+from sqlalchemy.engine import Connection
+
 from harbour_directory.models import metadata as directory_metadata
 from harbour_kit.db import create_engine
 from harbour_kit.migrations import alembic_config
 from harbour_notifications.models import metadata as notifications_metadata
 from harbour_referrals.models import metadata as referrals_metadata
-from sqlalchemy import MetaData, text
-from sqlalchemy.engine import Connection
-
 from tests.conftest import MIGRATIONS, Databases
 
 MODELS: dict[str, MetaData] = {

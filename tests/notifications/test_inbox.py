@@ -6,8 +6,8 @@ import asyncio
 from typing import Any
 
 import httpx
-from harbour_directory.seed import DEMO_ORGANIZATIONS, seed
 
+from harbour_directory.seed import DEMO_ORGANIZATIONS, seed
 from tests.conftest import Mint, Running, StartService, bearer, eventually
 
 HARBOUR_CARE = str(DEMO_ORGANIZATIONS[0]["id"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from harbour_directory.seed import DEMO_ORGANIZATIONS, seed
-
 from tests.conftest import Mint, StartService, bearer, eventually
 
 LEGAL_CLINIC = str(DEMO_ORGANIZATIONS[1]["id"])

@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from harbour_kit.app import create_app
-from harbour_kit.cli import run_service_cli
-from harbour_kit.service import Service
 
 from harbour_directory import seed
 from harbour_directory.listings.endpoints import router as listings_router
 from harbour_directory.models import metadata
 from harbour_directory.settings import DirectorySettings
+from harbour_kit.app import create_app
+from harbour_kit.cli import run_service_cli
+from harbour_kit.service import Service
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

@@ -2,9 +2,10 @@
 
 from datetime import UTC, datetime
 
-from harbour_kit.events.tables import event_tables
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
+
+from harbour_kit.events.tables import event_tables
 
 
 class DirectoryModel(SQLModel, registry=registry()):

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
-from harbour_kit.auth import Principal, Role
-from harbour_kit.service import Service
-
 from harbour_directory.listings.schemas import ServiceCreate
 from harbour_directory.listings.service import create_service
 from harbour_directory.models import Organization
 from harbour_directory.settings import DirectorySettings
+from harbour_kit.auth import Principal, Role
+from harbour_kit.service import Service
 
 DEMO_ORGANIZATIONS: list[dict[str, object]] = [
     {

@@ -1,7 +1,8 @@
 """Directory settings (`DIRECTORY_*`, plus the shared `HARBOUR_*`)."""
 
-from harbour_kit.settings import ServiceSettings
 from pydantic_settings import SettingsConfigDict
+
+from harbour_kit.settings import ServiceSettings
 
 
 class DirectorySettings(ServiceSettings):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
+
 from harbour_kit.app import create_app
 from harbour_kit.cli import run_service_cli
 from harbour_kit.service import Service
-
 from harbour_notifications.inbox.endpoints import router as inbox_router
 from harbour_notifications.inbox.handlers import HANDLERS as INBOX_HANDLERS
 from harbour_notifications.models import metadata

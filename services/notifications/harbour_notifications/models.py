@@ -2,10 +2,11 @@
 
 from datetime import UTC, datetime
 
-from harbour_kit.events.tables import event_tables
 from sqlalchemy import UniqueConstraint
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
+
+from harbour_kit.events.tables import event_tables
 
 
 class NotificationsModel(SQLModel, registry=registry()):

@@ -1,7 +1,8 @@
 """Notifications settings (`NOTIFICATIONS_*`, plus the shared `HARBOUR_*`)."""
 
-from harbour_kit.settings import ServiceSettings
 from pydantic_settings import SettingsConfigDict
+
+from harbour_kit.settings import ServiceSettings
 
 
 class NotificationsSettings(ServiceSettings):

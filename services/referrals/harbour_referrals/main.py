@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
+
 from harbour_kit.app import create_app
 from harbour_kit.cli import run_service_cli
 from harbour_kit.service import Service
-
 from harbour_referrals.models import metadata
 from harbour_referrals.settings import ReferralsSettings
 from harbour_referrals.targets.endpoints import router as targets_router

@@ -5,9 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from harbour_kit.app import ServiceDep
-from harbour_kit.auth import Principal, Role, require_roles
-from harbour_kit.errors import NotFound
 
 from harbour_directory.listings import repository, service
 from harbour_directory.listings.schemas import (
@@ -17,6 +14,9 @@ from harbour_directory.listings.schemas import (
     ServicePublic,
     ServiceUpdate,
 )
+from harbour_kit.app import ServiceDep
+from harbour_kit.auth import Principal, Role, require_roles
+from harbour_kit.errors import NotFound
 
 router = APIRouter(tags=["listings"])
 OrgAdmin = Annotated[Principal, Depends(require_roles(Role.ORG_ADMIN))]

@@ -5,15 +5,15 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from harbour_kit.auth import Principal, require_org_member
-from harbour_kit.contracts import ServiceUpserted
-from harbour_kit.errors import NotFound
-from harbour_kit.events.outbox import Outbox
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from harbour_directory.listings import repository
 from harbour_directory.listings.schemas import ServiceCreate, ServiceUpdate
 from harbour_directory.models import Service
+from harbour_kit.auth import Principal, require_org_member
+from harbour_kit.contracts import ServiceUpserted
+from harbour_kit.errors import NotFound
+from harbour_kit.events.outbox import Outbox
 
 
 def _upserted(service: Service) -> ServiceUpserted:

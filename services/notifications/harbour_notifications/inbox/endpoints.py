@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict
+
 from harbour_kit.app import ServiceDep
 from harbour_kit.auth import CurrentPrincipal
 from harbour_kit.errors import Forbidden, NotFound
-from pydantic import BaseModel, ConfigDict
-
 from harbour_notifications.inbox import repository
 
 router = APIRouter(tags=["inbox"])

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from harbour_kit.auth import Role
 from harbour_kit.contracts import ServiceUpserted
 from harbour_kit.events import Envelope, Handler
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from harbour_notifications.models import InboxItem
 
 

@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from harbour_kit.app import ServiceDep
-from harbour_kit.auth import CurrentPrincipal
 from pydantic import BaseModel, ConfigDict
 
+from harbour_kit.app import ServiceDep
+from harbour_kit.auth import CurrentPrincipal
 from harbour_referrals.targets import repository
 
 router = APIRouter(tags=["targets"])

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from harbour_kit.contracts import ServiceRemoved, ServiceUpserted
-from harbour_kit.events import Envelope, Handler
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from harbour_kit.contracts import ServiceRemoved, ServiceUpserted
+from harbour_kit.events import Envelope, Handler
 from harbour_referrals.models import ReferralTarget
 
 
