@@ -7,6 +7,6 @@ CREATE DATABASE directory;
 CREATE DATABASE referrals;
 CREATE DATABASE notifications;
 
--- The directory stores service locations as PostGIS geometries.
+-- The directory ranks services by distance with PostGIS.
 \connect directory
 CREATE EXTENSION IF NOT EXISTS postgis;

@@ -8,6 +8,7 @@ import aiohttp
 import orjson
 
 from harbour_gateway.settings import GatewaySettings
+from harbour_kit.events.envelope import current_traceparent, new_traceparent
 
 
 class DownstreamError(Exception):
@@ -54,7 +55,11 @@ class Downstream:
     ) -> Any:
         """GETs JSON from a service; raises `DownstreamError` on problems and outages."""
         assert self._session is not None, "Downstream.start() was not awaited"
-        headers = {"accept": "application/json"}
+        # Each hop is a new span of the caller's trace.
+        headers = {
+            "accept": "application/json",
+            "traceparent": new_traceparent(current_traceparent.get()),
+        }
         if token:
             headers["authorization"] = f"Bearer {token}"
         self.calls += 1

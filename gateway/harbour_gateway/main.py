@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -17,14 +17,8 @@ from harbour_gateway.schema import schema
 from harbour_gateway.settings import GatewaySettings
 from harbour_kit.auth import TokenVerifier, optional_principal
 from harbour_kit.errors import install_error_handlers, problem
+from harbour_kit.events.envelope import current_traceparent, new_traceparent
 from harbour_kit.observability import Metrics, configure_logging, install_observability
-
-EXAMPLE_QUERY = """\
-query Overview {
-  services(first: 5) { id name acceptingReferrals }
-  referralTargets { serviceId name acceptingReferrals version }
-  inbox(limit: 5) { unreadCount items { reference title createdAt } }
-}"""
 
 
 def create(settings: GatewaySettings | None = None) -> FastAPI:
@@ -56,6 +50,16 @@ def create(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.downstream = downstream
     install_error_handlers(app)
     install_observability(app, Metrics())
+
+    @app.middleware("http")
+    async def _trace(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        token = current_traceparent.set(request.headers.get("traceparent") or new_traceparent())
+        try:
+            return await call_next(request)
+        finally:
+            current_traceparent.reset(token)
 
     async def context(request: Request) -> dict[str, Any]:
         return {

@@ -132,12 +132,12 @@ class Query:
 
 schema = strawberry.Schema(
     query=Query,
-    # Shared instances, so the parser and validation caches last across requests.
+    # Factories: a fresh extension per request; the parse and validation caches are shared.
     extensions=[
-        ParserCache(maxsize=512),  # type: ignore[list-item]
-        ValidationCache(maxsize=512),  # type: ignore[list-item]
-        QueryDepthLimiter(max_depth=10),  # type: ignore[list-item]
-        MaxAliasesLimiter(max_alias_count=15),  # type: ignore[list-item]
-        MaxTokensLimiter(max_token_count=2000),  # type: ignore[list-item]
+        lambda: ParserCache(maxsize=512),
+        lambda: ValidationCache(maxsize=512),
+        lambda: QueryDepthLimiter(max_depth=10),
+        lambda: MaxAliasesLimiter(max_alias_count=15),
+        lambda: MaxTokensLimiter(max_token_count=2000),
     ],
 )

@@ -198,6 +198,8 @@ async def test_patch_changes_one_version_and_bad_patches_change_nothing(
         ({"status": "closed for lunch"}, "status"),
         ({"version": 9}, "version"),
         ({"accepting_referrals": "perhaps"}, "accepting_referrals"),
+        ({"name": None}, "name"),
+        ({"accepting_referrals": None}, "accepting_referrals"),
     ]
     for payload, field in bad:
         problem = assert_problem(
@@ -212,6 +214,10 @@ async def test_patch_changes_one_version_and_bad_patches_change_nothing(
     )
     assert_problem(missing, 404, "not-found")
     assert (await directory.client.get(url)).json() == original
+    assert await outbox_events(directory) == before
+    for unchanged in ({}, {"name": original["name"]}):
+        same = await directory.client.patch(url, json=unchanged, headers=admin)
+        assert same.status_code == 200 and same.json()["version"] == original["version"]
     assert await outbox_events(directory) == before
 
     changed = await directory.client.patch(

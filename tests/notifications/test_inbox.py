@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from harbour_directory.seed import DEMO_ORGANIZATIONS, seed
+from harbour_notifications.inbox.handlers import TITLE_LIMIT, fit_title
 from tests.conftest import Mint, Running, StartService, bearer, eventually
 
 HARBOUR_CARE = str(DEMO_ORGANIZATIONS[0]["id"])
@@ -148,3 +149,9 @@ async def test_read_marks_and_listing_changes(
     assert len(settled["items"]) == 3
     assert settled["unread_count"] == 2
     assert len((await inbox(notifications, other_admin))["items"]) == 1
+
+
+def test_titles_of_long_listing_names_fit_the_inbox() -> None:
+    title = fit_title("Your listing changed: " + "長" * 200)
+    assert len(title) == TITLE_LIMIT and title.endswith("…")
+    assert fit_title("Your listing is live: Clinic") == "Your listing is live: Clinic"

@@ -136,5 +136,5 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.error("unexpected_error", error_type=type(exc).__name__, path=request.url.path)
+        log.error("unexpected_error", error_type=type(exc).__name__, method=request.method)
         return problem(500, "internal-error", "Something went wrong on our side.")

@@ -31,6 +31,16 @@ def upgrade(migrations_dir: Path, database_url: str, revision: str = "head") -> 
     command.upgrade(alembic_config(migrations_dir, database_url), revision)
 
 
+# Tables that database extensions own (PostGIS): never ours to create or drop.
+EXTENSION_TABLES = frozenset({"spatial_ref_sys"})
+
+
+def _include_object(
+    _obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    return not (type_ == "table" and reflected and compare_to is None and name in EXTENSION_TABLES)
+
+
 def run_env(target_metadata: MetaData) -> None:
     """The body of every service's `env.py`: runs migrations online over an async engine."""
     url: str = context.config.attributes["database_url"]
@@ -41,6 +51,7 @@ def run_env(target_metadata: MetaData) -> None:
             target_metadata=target_metadata,
             render_as_batch=is_sqlite(url),
             compare_type=True,
+            include_object=_include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -24,7 +24,9 @@ async def list_organizations(
     if ids is not None:
         query = query.where(col(Organization.id).in_(ids))
     total = (await session.exec(select(func.count()).select_from(query.subquery()))).one()
-    page = await session.exec(query.order_by(col(Organization.name)).offset(offset).limit(limit))
+    page = await session.exec(
+        query.order_by(col(Organization.name), col(Organization.id)).offset(offset).limit(limit)
+    )
     return list(page.all()), total
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 ServiceStatus = Literal["active", "inactive", "defunct", "temporarily closed"]
 T = TypeVar("T")
@@ -31,6 +31,14 @@ class ServiceUpdate(BaseModel):
     description: str | None = Field(default=None, max_length=4000)
     status: ServiceStatus | None = None
     accepting_referrals: bool | None = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _present_means_a_value(cls, value: object) -> object:
+        # Leaving a field out keeps it; sending null would blank a required field.
+        if value is None:
+            raise ValueError("must not be null; leave the field out to keep it")
+        return value
 
 
 class OrganizationPublic(BaseModel):

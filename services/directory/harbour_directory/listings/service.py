@@ -62,7 +62,14 @@ async def update_service(
     if service is None:
         raise NotFound("No such service.")
     require_org_member(principal, service.organization_id)
-    for field, value in data.model_dump(exclude_unset=True).items():
+    changes = {
+        field: value
+        for field, value in data.model_dump(exclude_unset=True).items()
+        if getattr(service, field) != value
+    }
+    if not changes:
+        return service  # nothing changed: no new version, no event
+    for field, value in changes.items():
         setattr(service, field, value)
     service.version += 1
     service.updated_at = datetime.now(UTC)

@@ -182,11 +182,18 @@ class DurableConsumer:
 async def ensure_consumer(js: JetStreamContext, stream: str, config: ConsumerConfig) -> None:
     """Creates the durable consumer or brings its configuration up to date."""
     try:
+        # JetStream creates the durable, or updates it when only editable fields differ.
         await js.add_consumer(stream, config=config)
-    except nats.js.errors.BadRequestError:
-        assert config.durable_name is not None
-        await js.delete_consumer(stream, config.durable_name)
-        await js.add_consumer(stream, config=config)
+    except nats.js.errors.BadRequestError as exc:
+        # A change JetStream cannot apply in place (e.g. the deliver policy). Deleting the
+        # durable would replay the stream, and replicas of two versions would keep deleting
+        # each other's: keep the existing one and tell the operator.
+        log.error(
+            "consumer_config_conflict",
+            consumer=config.durable_name,
+            stream=stream,
+            error=str(exc.description)[:200],
+        )
 
 
 async def run_pull_loop(

@@ -96,7 +96,12 @@ class DeadLetterCollector:
             log.warning("dead_letter_message_missing", stream=stream, error=type(exc).__name__)
             headers, body = {}, b""
         last_error = next(
-            (c.last_errors.get(stream_seq) for c in self.consumers if c.name == consumer), None
+            (
+                c.last_errors.get(stream_seq)
+                for c in self.consumers
+                if c.name == consumer and c.stream == stream
+            ),
+            None,
         ) or advisory.get("reason")
         try:
             async with unit_of_work(self.factory) as session:
@@ -162,7 +167,9 @@ async def redrive(
         raise NotFound("No such dead letter.")
     if row["redriven_at"] is not None:
         raise Conflict("This dead letter was already re-driven.", code="already-redriven")
-    consumer = next((c for c in consumers if c.name == row["consumer"]), None)
+    consumer = next(
+        (c for c in consumers if c.name == row["consumer"] and c.stream == row["stream"]), None
+    )
     try:
         envelope = Envelope.from_message(row["headers"], row["body"].encode())
     except ValueError as exc:

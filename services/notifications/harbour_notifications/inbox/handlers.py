@@ -11,6 +11,13 @@ from harbour_kit.contracts import ServiceUpserted
 from harbour_kit.events import Envelope, Handler
 from harbour_notifications.models import InboxItem
 
+TITLE_LIMIT = 200
+
+
+def fit_title(title: str) -> str:
+    """Shortens a title to the inbox's limit."""
+    return title if len(title) <= TITLE_LIMIT else title[: TITLE_LIMIT - 1] + "…"
+
 
 async def on_service_upserted(session: AsyncSession, envelope: Envelope) -> None:
     """Tells the organisation's admins that their listing is live or was changed."""
@@ -22,8 +29,9 @@ async def on_service_upserted(session: AsyncSession, envelope: Envelope) -> None
             organization_id=event.organization_id,
             audience_role=Role.ORG_ADMIN,
             kind="listing.published" if published else "listing.updated",
-            title=("Your listing is live: " if published else "Your listing changed: ")
-            + event.name,
+            title=fit_title(
+                ("Your listing is live: " if published else "Your listing changed: ") + event.name
+            ),
             reference=f"S-{event.service_id[:8].upper()}",
             link=f"/listings/{event.service_id}",
             event_id=envelope.id,

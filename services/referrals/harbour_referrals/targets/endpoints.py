@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict
 
 from harbour_kit.app import ServiceDep
 from harbour_kit.auth import CurrentPrincipal
 from harbour_referrals.targets import repository
+from harbour_referrals.targets.schemas import TargetPublic
 
 router = APIRouter(tags=["targets"])
-
-
-class TargetPublic(BaseModel):
-    """A service as a referrer sees it when choosing where to refer."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    service_id: str
-    organization_id: str
-    name: str
-    status: str
-    accepting_referrals: bool
-    version: int
-    updated_at: datetime
 
 
 @router.get("/targets", summary="Services known to referrals (read model of the directory)")
