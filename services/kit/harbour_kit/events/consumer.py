@@ -29,6 +29,7 @@ from harbour_kit.observability import Metrics
 log = structlog.get_logger("harbour.consumer")
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+DRAIN_WAIT = 0.02  # seconds a drain fetch may wait for the server's first answer
 
 
 class PermanentEventError(Exception):
@@ -212,11 +213,20 @@ async def run_pull_loop(
             if subscription is None:
                 subscription = await subscribe(bus.jetstream())
             try:
-                messages = await subscription.fetch(batch_size, timeout=1)
+                # Wait for one message only: a larger batch would linger until it fills.
+                messages = await subscription.fetch(1, timeout=1)
             except nats.errors.TimeoutError:
                 continue
-            for message in messages:
-                await handle(message)
+            while messages:
+                for message in messages:
+                    await handle(message)
+                if len(messages) < batch_size and len(messages) != 1:
+                    break
+                try:
+                    # Then take what is already waiting, without waiting for more.
+                    messages = await subscription.fetch(batch_size, timeout=DRAIN_WAIT)
+                except nats.errors.TimeoutError:
+                    break
         except asyncio.CancelledError:
             raise
         except Exception as exc:
