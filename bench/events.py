@@ -20,7 +20,9 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import nats
 from sqlalchemy import select
@@ -89,7 +91,7 @@ async def harbour_path(
 ) -> tuple[list[float], float]:
     """Directory commits listings at `rate`; returns commit→applied latencies and events/s."""
     namespace = "b" + uuid.uuid4().hex[:8]
-    common = {
+    common: dict[str, Any] = {
         "nats_url": url,
         "events_namespace": namespace,
         "outbox_poll_interval": 0.5,
@@ -116,20 +118,21 @@ async def harbour_path(
             await asyncio.sleep(delay)
     inbox = referrals.tables.inbox
     deadline = time.perf_counter() + 120
+    rows: list[Any] = []
     while time.perf_counter() < deadline:
         async with referrals.factory() as session:
-            rows = (await execute(session, select(inbox.c.event_id, inbox.c.processed_at))).all()
+            result = await execute(session, select(inbox.c.event_id, inbox.c.processed_at))
+            rows = list(result.all())
         if len(rows) >= count:
             break
         await asyncio.sleep(0.2)
     outbox = directory.tables.outbox
     async with directory.factory() as session:
-        occurred = dict(
-            (await execute(session, select(outbox.c.event_id, outbox.c.occurred_at))).all()
-        )
+        published = await execute(session, select(outbox.c.event_id, outbox.c.occurred_at))
+        occurred: dict[str, datetime] = {row[0]: row[1] for row in published.all()}
     await directory.stop()
     await referrals.stop()
-    applied = dict(rows)
+    applied: dict[str, datetime] = {row[0]: row[1] for row in rows}
     latencies = [(applied[e] - occurred[e]).total_seconds() for e in applied if e in occurred]
     span = (max(applied.values()) - min(occurred.values())).total_seconds()
     return latencies, len(latencies) / span
