@@ -129,7 +129,8 @@ async def harbour_path(
     outbox = directory.tables.outbox
     async with directory.factory() as session:
         published = await execute(session, select(outbox.c.event_id, outbox.c.occurred_at))
-        occurred: dict[str, datetime] = {row[0]: row[1] for row in published.all()}
+        pairs: list[Any] = list(published.all())
+    occurred: dict[str, datetime] = {row[0]: row[1] for row in pairs}
     await directory.stop()
     await referrals.stop()
     applied: dict[str, datetime] = {row[0]: row[1] for row in rows}
