@@ -30,7 +30,6 @@ class Downstream:
         }
         self.timeout = aiohttp.ClientTimeout(total=settings.downstream_timeout)
         self._session: aiohttp.ClientSession | None = None
-        self.calls = 0
 
     async def start(self) -> None:
         """Opens the shared connection pool."""
@@ -62,7 +61,6 @@ class Downstream:
         }
         if token:
             headers["authorization"] = f"Bearer {token}"
-        self.calls += 1
         try:
             async with self._session.get(
                 self.urls[service] + path, headers=headers, params=params

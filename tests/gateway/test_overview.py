@@ -61,7 +61,7 @@ async def gateway(
     referrals = await start_service("referrals")
     notifications = await start_service("notifications")
     await seed(directory.service)
-    app = create(
+    async with gateway_client(
         GatewaySettings(
             directory_url=await serve(directory.app),
             referrals_url=await serve(referrals.app),
@@ -69,7 +69,14 @@ async def gateway(
             jwt_public_key_file=keys.public_path,
             downstream_timeout=2.0,
         )
-    )
+    ) as client:
+        yield client
+
+
+@contextlib.asynccontextmanager
+async def gateway_client(settings: GatewaySettings) -> AsyncIterator[httpx.AsyncClient]:
+    """A client on a gateway application, with its lifespan (the HTTP pool) running."""
+    app = create(settings)
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(
@@ -137,7 +144,7 @@ async def test_deep_queries_are_refused(gateway: httpx.AsyncClient) -> None:
 
 async def test_an_unreachable_service_gives_a_clear_error_not_a_hang(keys: Keys) -> None:
     closed = f"http://127.0.0.1:{free_port()}"
-    app = create(
+    async with gateway_client(
         GatewaySettings(
             directory_url=closed,
             referrals_url=closed,
@@ -145,13 +152,7 @@ async def test_an_unreachable_service_gives_a_clear_error_not_a_hang(keys: Keys)
             jwt_public_key_file=keys.public_path,
             downstream_timeout=1.0,
         )
-    )
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://gateway"
-        ) as client,
-    ):
+    ) as client:
         result = await _graphql(client, "{ services { name } }")
         assert result["errors"][0]["extensions"] == {
             "code": "SERVICE_UNAVAILABLE",

@@ -15,7 +15,7 @@ import structlog
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -233,11 +233,3 @@ async def run_pull_loop(
             log.warning("consumer_loop_error", consumer=label, error=type(exc).__name__)
             subscription = None
             await asyncio.sleep(1)
-
-
-async def applied_events(session: AsyncSession, tables: EventTables, consumer: str) -> list[str]:
-    """The ids of events `consumer` has applied (for operators and tests)."""
-    rows = await execute(
-        session, select(tables.inbox.c.event_id).where(tables.inbox.c.consumer == consumer)
-    )
-    return [r[0] for r in rows]
