@@ -29,11 +29,10 @@ from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harbour_directory.listings.schemas import ServiceCreate
-from harbour_directory.listings.service import create_service
+from harbour_directory import listings
+from harbour_directory.hsds.ingest import ingest_documents
 from harbour_directory.main import MIGRATIONS as DIRECTORY_MIGRATIONS
 from harbour_directory.main import build_service as build_directory
-from harbour_directory.models import Organization
 from harbour_directory.settings import DirectorySettings
 from harbour_kit.auth import Principal, Role
 from harbour_kit.db import execute
@@ -101,17 +100,13 @@ async def harbour_path(
     referrals = build_referrals(ReferralsSettings(database_url=referrals_db, **common))
     await directory.start()
     await referrals.start()
-    async with directory.uow() as session:
-        session.add(Organization(id=ORG, name="Bench org"))
     started = time.perf_counter()
     for i in range(count):
+        document = {"id": f"bench-{i}", "organization_id": ORG, "name": f"Service {i}"}
+        batch = ingest_documents("service", [{**document, "status": "active"}])
         async with directory.uow() as session:
-            await create_service(
-                session=session,
-                outbox=directory.outbox,
-                principal=ADMIN,
-                organization_id=ORG,
-                data=ServiceCreate(name=f"Service {i}"),
+            await listings.save(
+                session, directory.outbox, batch, principal=ADMIN, time_zone="Asia/Hong_Kong"
             )
         delay = started + (i + 1) / rate - time.perf_counter()
         if delay > 0:

@@ -126,6 +126,21 @@ def _start_nats(supervisor: Supervisor, data_dir: Path) -> str:
     return url
 
 
+def _start_mail_sink(supervisor: Supervisor, data_dir: Path) -> int:
+    """A local SMTP server that keeps e-mails as files under `<data>/mail`."""
+    port = int(os.environ.get("NOTIFICATIONS_SMTP_PORT", "1025"))
+    while port_in_use(port):
+        port += 1
+    mail = data_dir / "mail"
+    supervisor.start(
+        "mailsink",
+        [sys.executable, "-m", "harbour_runner.mailsink", "--port", str(port), "--dir", str(mail)],
+        dict(os.environ),
+    )
+    _say(f"• e-mail: local SMTP sink on :{port}, messages saved in {mail}")
+    return port
+
+
 def _environment(data_dir: Path, nats_url: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
@@ -205,6 +220,8 @@ def up(args: argparse.Namespace) -> int:
     try:
         nats_url = _start_nats(supervisor, data_dir)
         env = _environment(data_dir, nats_url)
+        env["NOTIFICATIONS_SMTP_PORT"] = str(_start_mail_sink(supervisor, data_dir))
+        env.setdefault("NOTIFICATIONS_PUBLIC_URL", f"http://127.0.0.1:{_port(GATEWAY)}")
         _say("• migrating databases (SQLite files in data/db)…")
         for spec in SERVICES:
             _run_step(
@@ -247,6 +264,7 @@ def _print_welcome(data_dir: Path) -> None:
     ]
     for spec in SERVICES:
         lines.append(f"  {spec.name:<15} http://127.0.0.1:{_port(spec)}/docs  (OpenAPI)")
+    lines.append(f"  e-mails         saved as files in {data_dir / 'mail'} (local SMTP sink)")
     lines += ["", "Tokens (valid 12 hours; also in " + str(data_dir / "tokens.json") + "):"]
     for persona in PERSONAS:
         lines.append(f"  {persona.label}:\n    {tokens[persona.key]}")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-CARE_NETWORK = "0e8f1a52-4b0e-4c1e-9a57-3b1f6c2d0a01"
-LEGAL_CLINIC = "0e8f1a52-4b0e-4c1e-9a57-3b1f6c2d0a02"
-COMMUNITY_HEALTH = "0e8f1a52-4b0e-4c1e-9a57-3b1f6c2d0a03"
+# Organisations of the sample directory (`harbour_directory.demo`), whose ids are fixed.
+CARE_NETWORK = "819f7319-e516-5db8-95ee-826dcda7c4cb"  # Tidewater Casework Service (sample)
+LEGAL_CLINIC = "7864edd9-0733-56e3-8291-c0139552a63c"  # Kowloon Refuge Law Centre (sample)
+COMMUNITY_HEALTH = "a83e6f19-b7cb-53df-b32d-3b7d92f230c4"  # Silver Lantern Community Clinic
 
 
 @dataclass(frozen=True)
@@ -24,14 +25,14 @@ class Persona:
 PERSONAS = (
     Persona(
         "social_worker",
-        "Social worker (Harbour Care Network)",
+        "Social worker (Tidewater Casework Service)",
         "demo-social-worker",
         CARE_NETWORK,
         ("social_worker",),
     ),
     Persona(
         "partner_staff",
-        "Partner staff (Kowloon Legal Clinic)",
+        "Partner staff (Kowloon Refuge Law Centre)",
         "demo-partner-staff",
         LEGAL_CLINIC,
         ("partner_staff",),
@@ -39,7 +40,7 @@ PERSONAS = (
     ),
     Persona(
         "org_admin",
-        "Org admin (Kowloon Legal Clinic)",
+        "Org admin (Kowloon Refuge Law Centre)",
         "demo-org-admin",
         LEGAL_CLINIC,
         ("org_admin", "partner_staff"),

@@ -99,7 +99,17 @@ class Query:
         page = await _call(
             info, "directory", "/services", params={"per_page": str(max(1, min(first, 200)))}
         )
-        return [_pick(DirectoryService, s) for s in page["contents"]]
+        return [
+            DirectoryService(
+                id=strawberry.ID(s["id"]),
+                organization_id=strawberry.ID(s.get("organization_id") or ""),
+                name=s["name"],
+                description=s.get("description") or "",
+                status=s["status"],
+                accepting_referrals=(s.get("intake") or {}).get("accepting_referrals") is not False,
+            )
+            for s in page["contents"]
+        ]
 
     @strawberry.field(description="Services a referral can be sent to (signed in).")
     async def referral_targets(

@@ -15,7 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
+from harbour_directory.demo import sample_directory
 from harbour_runner.cli import EXAMPLE_QUERY
+from harbour_runner.personas import LEGAL_CLINIC
 from tests.harness import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,6 +73,10 @@ class Runner:
         return self.process.wait(60)
 
 
+SAMPLE_SERVICES = sum(len(org["services"]) for org in sample_directory())
+CLINIC_SERVICES = next(len(o["services"]) for o in sample_directory() if o["id"] == LEGAL_CLINIC)
+
+
 @pytest.fixture
 def runner_env() -> Iterator[dict[str, str]]:
     env = {
@@ -95,7 +101,8 @@ def _overview(env: dict[str, str], token: str) -> dict[str, Any]:
             timeout=10,
         ).json()
         data = result.get("data") or {}
-        if len(data.get("referralTargets") or []) == 6 and data["inbox"]["unreadCount"] == 2:
+        targets = len(data.get("referralTargets") or [])
+        if targets == SAMPLE_SERVICES and data["inbox"]["unreadCount"] == CLINIC_SERVICES:
             return dict(result)
         assert time.monotonic() < deadline, result
         time.sleep(0.5)

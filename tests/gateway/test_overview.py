@@ -12,11 +12,12 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from harbour_directory.seed import DEMO_ORGANIZATIONS, seed
 from harbour_gateway.main import create
 from harbour_gateway.settings import GatewaySettings
 from tests.conftest import Keys, Mint, StartService, bearer, eventually
 from tests.harness import free_port
+from tests.sample import SMALL as DEMO_ORGANIZATIONS
+from tests.sample import seed_small as seed
 
 LEGAL_CLINIC = str(DEMO_ORGANIZATIONS[1]["id"])
 OVERVIEW = """

@@ -71,7 +71,7 @@ async def test_garbage_and_unsigned_tokens_are_refused(keys: Keys) -> None:
 
 # One protected endpoint per service, and a role that must not pass it.
 PROTECTED = [
-    ("directory", "POST", f"/organizations/{ORG}/services", {"name": "X"}, "social_worker"),
+    ("directory", "PUT", "/services/s-1", {"name": "X"}, "social_worker"),
     ("referrals", "GET", "/targets", None, None),
     ("notifications", "GET", "/inbox", None, None),
     ("referrals", "GET", "/admin/dead-letters", None, "org_admin"),

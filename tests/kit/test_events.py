@@ -13,9 +13,8 @@ from nats.js import JetStreamContext
 from nats.js.errors import Error as NatsError
 from sqlalchemy import select, update
 
-from harbour_directory.listings.schemas import ServiceCreate
-from harbour_directory.listings.service import create_service
-from harbour_directory.models import Organization
+from harbour_directory import listings
+from harbour_directory.hsds.ingest import ingest_documents
 from harbour_kit.app import create_app
 from harbour_kit.auth import Principal, Role
 from harbour_kit.contracts import ServiceUpserted
@@ -92,18 +91,14 @@ async def start_probe(
 
 async def _list_service(directory: Running, name: str = "Free clinic") -> str:
     """Commits one listing change (and so one outbox event) in the directory."""
+    service_id = str(uuid.uuid4())
+    document = {"id": service_id, "organization_id": ORG, "name": name, "status": "active"}
+    batch = ingest_documents("service", [document])
     async with directory.service.uow() as session:
-        if await session.get(Organization, ORG) is None:
-            session.add(Organization(id=ORG, name="Test org"))
-            await session.flush()
-        created = await create_service(
-            session=session,
-            outbox=directory.service.outbox,
-            principal=ADMIN,
-            organization_id=ORG,
-            data=ServiceCreate(name=name),
+        await listings.save(
+            session, directory.service.outbox, batch, principal=ADMIN, time_zone="Asia/Hong_Kong"
         )
-    return created.id
+    return service_id
 
 
 async def _stream_count(nats_url: str, namespace: str) -> int:

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from harbour_directory.models import metadata as directory_metadata
 from harbour_kit.db import create_engine
-from harbour_kit.migrations import alembic_config
+from harbour_kit.migrations import alembic_config, include_object_for
 from harbour_notifications.models import metadata as notifications_metadata
 from harbour_referrals.models import metadata as referrals_metadata
 from tests.conftest import MIGRATIONS, Databases
@@ -30,8 +30,9 @@ EXTENSION_QUERY = "SELECT extname FROM pg_extension"
 # migration installs PostGIS, which creates `public.spatial_ref_sys`; autogenerate reflects it
 # and, finding no model for it, reports a `remove_table`. That is not drift (the table is the
 # extension's, dropped and upgraded with it), so tables an extension owns (pg_depend deptype 'e')
-# are left out of the comparison. Nothing else is filtered: types and server defaults are
-# compared too, and neither backend shows any type-rendering noise for these models.
+# are left out of the comparison, and so are the objects a service declares as derived (its
+# `metadata.info["unmanaged"]`, such as the directory's PostGIS column and SQLite R*Tree). Nothing
+# else is filtered: types and server defaults are compared too.
 EXTENSION_TABLES = """
     SELECT c.relname FROM pg_class c
     JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid
@@ -49,12 +50,15 @@ def _differences(connection: Connection, metadata: MetaData) -> tuple[list[Any],
     def include_name(name: str | None, type_: str, _parents: Any) -> bool:
         return not (type_ == "table" and name in skipped)
 
+    include_object = include_object_for(metadata)
+
     context = MigrationContext.configure(
         connection,
         opts={
             "compare_type": True,
             "compare_server_default": True,
             "include_name": include_name,
+            "include_object": include_object,
         },
     )
     return compare_metadata(context, metadata), context.get_current_revision()

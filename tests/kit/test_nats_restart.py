@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from harbour_directory.seed import DEMO_ORGANIZATIONS, seed
 from tests.conftest import Mint, StartService, bearer, eventually
 from tests.harness import LocalNats
+from tests.sample import SMALL as DEMO_ORGANIZATIONS
+from tests.sample import seed_small as seed
 
 
 @pytest.fixture

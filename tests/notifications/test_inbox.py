@@ -7,20 +7,31 @@ from typing import Any
 
 import httpx
 
-from harbour_directory.seed import DEMO_ORGANIZATIONS, seed
-from harbour_notifications.inbox.handlers import TITLE_LIMIT, fit_title
+from harbour_notifications.routing import TITLE_LIMIT, fit_title
 from tests.conftest import Mint, Running, StartService, bearer, eventually
+from tests.sample import SMALL as DEMO_ORGANIZATIONS
+from tests.sample import seed_small as seed
 
 HARBOUR_CARE = str(DEMO_ORGANIZATIONS[0]["id"])
 LEGAL_CLINIC = str(DEMO_ORGANIZATIONS[1]["id"])
 COMMUNITY_HEALTH = str(DEMO_ORGANIZATIONS[2]["id"])
 DETENTION_VISITS = "5a0c0002-0000-4000-8000-000000000002"
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
-ITEM_FIELDS = {"id", "kind", "title", "reference", "link", "created_at", "read_at"}
+ITEM_FIELDS = {
+    "id",
+    "kind",
+    "title",
+    "reference",
+    "link",
+    "created_at",
+    "read_at",
+    "seen_at",
+    "archived_at",
+}
 
 
-def names_of(org: dict[str, object]) -> set[str]:
-    return {str(service[1]) for service in org["services"]}  # type: ignore[attr-defined]
+def names_of(org: dict[str, Any]) -> set[str]:
+    return {str(service["name"]) for service in org["services"]}
 
 
 async def inbox(notifications: Running, token: str) -> dict[str, Any]:
@@ -134,20 +145,24 @@ async def test_read_marks_and_listing_changes(
     assert (await inbox(notifications, admin))["unread_count"] == 1
 
     changed = await directory.client.patch(
-        f"/services/{DETENTION_VISITS}", json={"accepting_referrals": True}, headers=bearer(admin)
+        f"/services/{DETENTION_VISITS}/intake",
+        json={"accepting_referrals": True},
+        headers=bearer(admin),
     )
     assert changed.status_code == 200, changed.text
-    updated = await inbox_of_size(notifications, admin, 3)
+    updated = await inbox_of_size(notifications, admin, 4)
     [new] = [i for i in updated["items"] if i["kind"] == "listing.updated"]
+    [capacity] = [i for i in updated["items"] if i["kind"] == "listing.capacity"]
     assert "Detention visits" in new["title"]
-    assert new["link"] == f"/listings/{DETENTION_VISITS}"
-    assert updated["unread_count"] == 2
-    assert updated["items"][0]["id"] == new["id"]  # newest first
+    assert capacity["title"] == "Detention visits is now taking referrals"
+    assert new["link"] == capacity["link"] == f"/listings/{DETENTION_VISITS}"
+    assert updated["unread_count"] == 3
+    assert {i["id"] for i in updated["items"][:2]} == {new["id"], capacity["id"]}  # newest first
 
     await asyncio.sleep(1.0)  # room for a stray redelivery to show up
     settled = await inbox(notifications, admin)
-    assert len(settled["items"]) == 3
-    assert settled["unread_count"] == 2
+    assert len(settled["items"]) == 4
+    assert settled["unread_count"] == 3
     assert len((await inbox(notifications, other_admin))["items"]) == 1
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from harbour_directory.seed import DEMO_ORGANIZATIONS, seed
 from tests.conftest import Mint, StartService, bearer, eventually
+from tests.sample import SMALL as DEMO_ORGANIZATIONS
+from tests.sample import seed_small as seed
 
 LEGAL_CLINIC = str(DEMO_ORGANIZATIONS[1]["id"])
 DETENTION_VISITS = "5a0c0002-0000-4000-8000-000000000002"
@@ -39,7 +40,9 @@ async def test_a_capacity_change_updates_the_read_model(
     await seed(directory.service)
     admin = mint("org_admin", org=LEGAL_CLINIC)
     response = await directory.client.patch(
-        f"/services/{DETENTION_VISITS}", json={"accepting_referrals": True}, headers=bearer(admin)
+        f"/services/{DETENTION_VISITS}/intake",
+        json={"accepting_referrals": True},
+        headers=bearer(admin),
     )
     assert response.status_code == 200, response.text
     assert response.json()["version"] == 2

@@ -1,5 +1,8 @@
 """Directory settings (`DIRECTORY_*`, plus the shared `HARBOUR_*`)."""
 
+from typing import Any
+
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from harbour_kit.settings import ServiceSettings
@@ -14,3 +17,14 @@ class DirectorySettings(ServiceSettings):
 
     service_name: str = "directory"
     port: int = 8001
+    geocoder: str = Field(
+        default="gazetteer",
+        description="`gazetteer` (offline, shipped) or the name of any geopy geocoder",
+    )
+    geocoder_options: dict[str, Any] = Field(
+        default_factory=dict, description="Keyword arguments for the geopy geocoder (JSON)"
+    )
+    geocoder_cache_size: int = Field(default=10_000, ge=0)
+    default_radius: float = Field(default=2000.0, gt=0, description="Metres, when `near` is given")
+    max_radius: float = Field(default=50_000.0, gt=0)
+    time_zone: str = "Asia/Hong_Kong"

@@ -1,4 +1,4 @@
-"""The command line every service shares: `migrate` and `serve`."""
+"""The command line every service shares: `migrate`, `serve`, and a service's own commands."""
 
 from __future__ import annotations
 
@@ -17,12 +17,13 @@ def run_service_cli(
     settings: ServiceSettings,
     app_path: str,
     migrations_dir: Path | None,
-    extra: dict[str, Callable[[], None]] | None = None,
+    extra: dict[str, Callable[[list[str]], None]] | None = None,
 ) -> None:
     """Parses `argv` and runs one command of a service."""
     commands = ["serve"] + (["migrate"] if migrations_dir else []) + sorted(extra or {})
     parser = argparse.ArgumentParser(prog=f"harbour-{settings.service_name}")
     parser.add_argument("command", choices=commands)
+    parser.add_argument("args", nargs=argparse.REMAINDER, help="arguments of an extra command")
     args = parser.parse_args()
     if args.command == "migrate":
         assert migrations_dir is not None
@@ -39,4 +40,4 @@ def run_service_cli(
         )
     else:
         assert extra is not None
-        extra[args.command]()
+        extra[args.command](list(args.args))

@@ -81,8 +81,10 @@ def dialect_of(session: AsyncSession) -> str:
     return str(bind.dialect.name)
 
 
-async def execute(session: AsyncSession, statement: Executable) -> CursorResult[Any]:
-    """Runs a Core statement on the session's connection, inside its transaction."""
+async def execute(
+    session: AsyncSession, statement: Executable, parameters: Any = None
+) -> CursorResult[Any]:
+    """Runs a Core statement (with parameters, or a list of them for many rows) in the session."""
     connection = await session.connection()
-    result: CursorResult[Any] = await connection.execute(statement)
+    result: CursorResult[Any] = await connection.execute(statement, parameters)
     return result

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from alembic import command, context
 from alembic.config import Config
@@ -35,10 +37,32 @@ def upgrade(migrations_dir: Path, database_url: str, revision: str = "head") -> 
 EXTENSION_TABLES = frozenset({"spatial_ref_sys"})
 
 
-def _include_object(
-    _obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
-) -> bool:
-    return not (type_ == "table" and reflected and compare_to is None and name in EXTENSION_TABLES)
+def include_object_for(metadata: MetaData) -> Callable[..., bool]:
+    """Leaves out of comparisons what extensions own and what a service derives by hand.
+
+    A service lists derived objects in `metadata.info["unmanaged"]`: `tables`,
+    `table_prefixes`, `columns` as `(table, column)` pairs and `indexes` (for example a
+    PostGIS column and the SQLite R*Tree beside a table), which its migrations create
+    per dialect.
+    """
+    unmanaged = metadata.info.get("unmanaged", {})
+    tables = EXTENSION_TABLES | unmanaged.get("tables", frozenset())
+    prefixes = tuple(unmanaged.get("table_prefixes", ()))
+    columns = unmanaged.get("columns", frozenset())
+    indexes = unmanaged.get("indexes", frozenset())
+
+    def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+        if not reflected or compare_to is not None or name is None:
+            return True
+        if type_ == "table":
+            return not (name in tables or name.startswith(prefixes))
+        if type_ == "column":
+            return (obj.table.name, name) not in columns
+        if type_ == "index":
+            return name not in indexes
+        return True
+
+    return include
 
 
 def run_env(target_metadata: MetaData) -> None:
@@ -51,7 +75,7 @@ def run_env(target_metadata: MetaData) -> None:
             target_metadata=target_metadata,
             render_as_batch=is_sqlite(url),
             compare_type=True,
-            include_object=_include_object,
+            include_object=include_object_for(target_metadata),
         )
         with context.begin_transaction():
             context.run_migrations()

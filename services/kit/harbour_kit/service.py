@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
+from typing import Any
 
 import structlog
 from sqlalchemy import MetaData
@@ -98,6 +99,8 @@ class Service:
         )
         self._tasks: list[asyncio.Task[None]] = []
         self.streams_ready = asyncio.Event()
+        # Long-running loops of the service itself (e.g. deadline sweeps), run from `start`.
+        self.workers: dict[str, Callable[[], Coroutine[Any, Any, None]]] = {}
 
     @asynccontextmanager
     async def uow(self) -> AsyncIterator[AsyncSession]:
@@ -143,6 +146,8 @@ class Service:
             )
         if self.collector is not None:
             self._tasks.append(asyncio.create_task(self.collector.run(), name="dead-letters"))
+        for name, worker in self.workers.items():
+            self._tasks.append(asyncio.create_task(worker(), name=name))
 
     async def stop(self) -> None:
         """Stops background work, then closes NATS and the database pool."""

@@ -9,17 +9,24 @@ from fastapi import FastAPI
 from harbour_kit.app import create_app
 from harbour_kit.cli import run_service_cli
 from harbour_kit.service import Service
+from harbour_notifications.api import router as api_router
+from harbour_notifications.delivery.worker import Deliverer
 from harbour_notifications.inbox.endpoints import router as inbox_router
-from harbour_notifications.inbox.handlers import HANDLERS as INBOX_HANDLERS
 from harbour_notifications.models import metadata
+from harbour_notifications.routing import Router
 from harbour_notifications.settings import NotificationsSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def build_service(settings: NotificationsSettings) -> Service:
-    """Wires notifications: consumes `directory.*` (and later `referrals.*`)."""
-    return Service(settings, metadata, produces=True, consumes={"directory": INBOX_HANDLERS})
+    """Wires notifications: consumes `referrals.*` and `directory.*`, sends deliveries."""
+    router = Router(settings.public_url)
+    service = Service(settings, metadata, produces=True, consumes=router.handlers)
+    router.outbox = service.outbox
+    deliverer = Deliverer(service, settings)
+    service.workers["deliveries"] = deliverer.run
+    return service
 
 
 def create(settings: NotificationsSettings | None = None) -> FastAPI:
@@ -28,7 +35,7 @@ def create(settings: NotificationsSettings | None = None) -> FastAPI:
         build_service(settings or NotificationsSettings()),
         title="Harbour notifications",
         description="In-app inbox, e-mail, SMS and signed webhooks.",
-        routers=[inbox_router],
+        routers=[inbox_router, api_router],
     )
 
 

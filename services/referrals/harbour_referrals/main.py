@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -9,7 +11,11 @@ from fastapi import FastAPI
 from harbour_kit.app import create_app
 from harbour_kit.cli import run_service_cli
 from harbour_kit.service import Service
+from harbour_referrals import consents
 from harbour_referrals.models import metadata
+from harbour_referrals.referrals import clocks, network
+from harbour_referrals.referrals.endpoints import router as referrals_router
+from harbour_referrals.runtime import attach
 from harbour_referrals.settings import ReferralsSettings
 from harbour_referrals.targets.endpoints import router as targets_router
 from harbour_referrals.targets.handlers import HANDLERS as TARGET_HANDLERS
@@ -18,8 +24,11 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def build_service(settings: ReferralsSettings) -> Service:
-    """Wires referrals: publishes `referrals.*`, consumes `directory.*`."""
-    return Service(settings, metadata, produces=True, consumes={"directory": TARGET_HANDLERS})
+    """Wires referrals: publishes `referrals.*`, consumes `directory.*`, sweeps deadlines."""
+    service = Service(settings, metadata, produces=True, consumes={"directory": TARGET_HANDLERS})
+    runtime = attach(service, settings)
+    service.workers["clocks"] = lambda: clocks.run(runtime)
+    return service
 
 
 def create(settings: ReferralsSettings | None = None) -> FastAPI:
@@ -28,14 +37,31 @@ def create(settings: ReferralsSettings | None = None) -> FastAPI:
         build_service(settings or ReferralsSettings()),
         title="Harbour referrals",
         description="Closed-loop referrals with consent, minimal sharing and audit.",
-        routers=[targets_router],
+        routers=[targets_router, consents.router, referrals_router, network.router],
     )
 
 
+def _purge(_: list[str]) -> None:
+    """`harbour-referrals purge`: removes claimant details past the retention period."""
+    settings = ReferralsSettings()
+
+    async def work() -> None:
+        service = build_service(settings)
+        try:
+            async with service.uow() as session:
+                done = await network.purge(session, retention_days=settings.retention_days)
+            print(json.dumps(done))
+        finally:
+            await service.engine.dispose()
+
+    asyncio.run(work())
+
+
 def main() -> None:
-    """`harbour-referrals serve|migrate`."""
+    """`harbour-referrals serve|migrate|purge`."""
     run_service_cli(
         settings=ReferralsSettings(),
         app_path="harbour_referrals.main:create",
         migrations_dir=MIGRATIONS,
+        extra={"purge": _purge},
     )

@@ -1,8 +1,31 @@
 """Versioned event contracts: the only shapes that cross service boundaries by NATS."""
 
-from harbour_kit.contracts.directory import ServiceRemoved, ServiceUpserted
+from harbour_kit.contracts.directory import (
+    ServiceCapacityChanged,
+    ServiceRemoved,
+    ServiceUpserted,
+)
+from harbour_kit.contracts.notifications import DeliveryFailed, InboxChanged
+from harbour_kit.contracts.referrals import ConsentWithdrawn, ReferralTransitioned
 from harbour_kit.events.envelope import EventContract
 
-ALL_CONTRACTS: tuple[type[EventContract], ...] = (ServiceUpserted, ServiceRemoved)
+ALL_CONTRACTS: tuple[type[EventContract], ...] = (
+    ServiceUpserted,
+    ServiceRemoved,
+    ServiceCapacityChanged,
+    ReferralTransitioned,
+    ConsentWithdrawn,
+    DeliveryFailed,
+    InboxChanged,
+)
 
-__all__ = ["ALL_CONTRACTS", "ServiceRemoved", "ServiceUpserted"]
+__all__ = [
+    "ALL_CONTRACTS",
+    "ConsentWithdrawn",
+    "DeliveryFailed",
+    "InboxChanged",
+    "ReferralTransitioned",
+    "ServiceCapacityChanged",
+    "ServiceRemoved",
+    "ServiceUpserted",
+]

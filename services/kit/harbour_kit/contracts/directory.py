@@ -32,3 +32,16 @@ class ServiceRemoved(EventContract):
     service_id: str
     organization_id: str
     version: int = Field(ge=1)
+
+
+class ServiceCapacityChanged(EventContract):
+    """A service opened or closed its intake, or its waiting list changed."""
+
+    event_type: ClassVar[str] = "harbour.directory.service.capacity-changed.v1"
+
+    service_id: str
+    organization_id: str
+    accepting_referrals: bool
+    waitlist_weeks: int | None = Field(default=None, ge=0)
+    waitlist_length: int | None = Field(default=None, ge=0)
+    version: int = Field(ge=1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import nats
 import structlog
@@ -72,7 +73,9 @@ class EventBus:
             try:
                 await asyncio.wait_for(self._client.drain(), 5)
             except Exception:
-                await self._client.close()
+                # Draining fails while the connection is down or reconnecting: just close.
+                with contextlib.suppress(Exception):
+                    await self._client.close()
 
     async def _on_disconnected(self) -> None:
         log.warning("nats_disconnected")

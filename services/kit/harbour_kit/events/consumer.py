@@ -225,7 +225,8 @@ async def run_pull_loop(
                 try:
                     # Then take what is already waiting, without waiting for more.
                     messages = await subscription.fetch(batch_size, timeout=DRAIN_WAIT)
-                except nats.errors.TimeoutError:
+                except (nats.errors.TimeoutError, TimeoutError):
+                    # nats-py raises the builtin TimeoutError when the loop is busy.
                     break
         except asyncio.CancelledError:
             raise

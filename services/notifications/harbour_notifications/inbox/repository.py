@@ -24,9 +24,12 @@ async def list_items(
     roles: Collection[str],
     limit: int,
     unread_only: bool,
+    include_archived: bool = False,
 ) -> tuple[list[InboxItem], int]:
     """The newest items an organisation member may see, and how many are unread."""
     query = select(InboxItem).where(_visible(organization_id, roles))
+    if not include_archived:
+        query = query.where(col(InboxItem.archived_at).is_(None))
     if unread_only:
         query = query.where(col(InboxItem.read_at).is_(None))
     items = await session.exec(
@@ -44,3 +47,15 @@ async def list_items(
 async def get_item(*, session: AsyncSession, item_id: str) -> InboxItem | None:
     """Gets an inbox item by its id."""
     return await session.get(InboxItem, item_id)
+
+
+async def unread_items(
+    *, session: AsyncSession, organization_id: str, roles: Collection[str]
+) -> list[InboxItem]:
+    """Every unread item an organisation member may see."""
+    rows = await session.exec(
+        select(InboxItem)
+        .where(_visible(organization_id, roles))
+        .where(col(InboxItem.read_at).is_(None))
+    )
+    return list(rows.all())

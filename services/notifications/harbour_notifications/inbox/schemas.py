@@ -19,6 +19,8 @@ class InboxItemPublic(BaseModel):
     link: str
     created_at: datetime
     read_at: datetime | None
+    seen_at: datetime | None
+    archived_at: datetime | None
 
 
 class Inbox(BaseModel):

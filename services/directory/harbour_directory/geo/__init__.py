@@ -1,0 +1,1 @@
+"""Places and distances: the offline gazetteer, configurable geocoding, geodesic distance."""

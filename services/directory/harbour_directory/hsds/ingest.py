@@ -1,0 +1,467 @@
+"""HSDS 3.0 documents (JSON or tabular) flattened into rows, checked field by field.
+
+Nothing is written here: `ingest_*` turn documents into a `Batch` of rows, or raise
+`ValidationFailed` listing every problem with the place it was found (a JSON path such as
+`service_at_locations[0].location.latitude`, or a CSV file and line). `store.apply` writes a batch.
+
+Harbour's additions ride along in the same documents as extra properties, which HSDS allows:
+`translations` on any record; on a service `categories`, `eligibility`, `intake`,
+`referral_pathway`, `time_zone`, `closes_on_public_holidays`; on a location `district`,
+`confidential`, `wheelchair_accessible`. Categories, eligibility and access features become HSDS
+`attribute` rows against Harbour's taxonomies, so a plain HSDS consumer still sees them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from harbour_directory import taxonomy
+from harbour_directory.hsds.fields import ARRAYS, CSV_FILES, FIELDS, REQUIRED
+from harbour_kit.errors import ValidationFailed
+
+# Nested single records: key → (table, the column of the parent that points at it).
+OBJECTS: dict[str, dict[str, tuple[str, str]]] = {
+    "service": {
+        "organization": ("organization", "organization_id"),
+        "program": ("program", "program_id"),
+    },
+    "service_at_location": {
+        "location": ("location", "location_id"),
+        "service": ("service", "service_id"),
+    },
+    "attribute": {"taxonomy_term": ("taxonomy_term", "taxonomy_term_id")},
+    "taxonomy_term": {"taxonomy_detail": ("taxonomy", "taxonomy_id")},
+}
+KINDS = ("organization", "service", "service_at_location", "location", "taxonomy", "taxonomy_term")
+TRANSLATABLE: dict[str, frozenset[str]] = {
+    "organization": frozenset({"name", "alternate_name", "description"}),
+    "service": frozenset(
+        {
+            "name",
+            "alternate_name",
+            "description",
+            "application_process",
+            "fees_description",
+            "eligibility_description",
+            "interpretation_services",
+            "wait_time",
+            "alert",
+        }
+    ),
+    "location": frozenset({"name", "alternate_name", "description", "transportation"}),
+    "address": frozenset(
+        {"attention", "address_1", "address_2", "city", "region", "state_province"}
+    ),
+    "service_at_location": frozenset({"description"}),
+    "schedule": frozenset({"description", "notes", "attending_type"}),
+    "cost_option": frozenset({"option", "amount_description"}),
+    "required_document": frozenset({"document"}),
+    "taxonomy_term": frozenset({"name", "description"}),
+    "taxonomy": frozenset({"name", "description"}),
+    "program": frozenset({"name", "alternate_name", "description"}),
+    "phone": frozenset({"description"}),
+    "accessibility": frozenset({"description", "details"}),
+    "service_area": frozenset({"name", "description"}),
+}
+LOCALES = frozenset({"en", "zh-Hant", "zh-Hant-HK", "zh-Hans", "ur", "bn", "hi", "ne", "fr", "ar"})
+REFERRAL_METHODS = frozenset({"harbour", "phone", "email", "walk-in"})
+TRISTATE = frozenset({"yes", "no"})
+_KIND_NAMES = {"number": "a number", "date": "a date (YYYY-MM-DD)", "datetime": "a date-time"}
+
+
+@dataclass
+class Batch:
+    """Rows to write, keyed by table then id, and what they replace."""
+
+    rows: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    translations: dict[tuple[str, str], dict[str, dict[str, str]]] = field(default_factory=dict)
+    service_profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    location_profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # (child table, parent link, parent id): the parent's full set of children is in the batch.
+    replaced: set[tuple[str, str, str]] = field(default_factory=set)
+    warnings: list[str] = field(default_factory=list)
+    problems: list[dict[str, str]] = field(default_factory=list)
+
+    def add(self, table: str, row: dict[str, Any]) -> None:
+        self.rows.setdefault(table, {})[row["id"]] = row
+
+    def fail(self, where: str, message: str) -> None:
+        self.problems.append({"field": where, "message": message})
+
+    def raise_problems(self) -> None:
+        if self.problems:
+            shown = self.problems[:50]
+            more = len(self.problems) - len(shown)
+            raise ValidationFailed(
+                f"The data has {len(self.problems)} problem(s); nothing was imported."
+                + (f" The first {len(shown)} are listed." if more else ""),
+                errors=shown,
+            )
+
+    @property
+    def service_ids(self) -> set[str]:
+        return set(self.rows.get("service", {}))
+
+
+def _join(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+def _scalar(batch: Batch, kind: str, value: Any, where: str) -> Any:
+    """The column value for one HSDS field, or None after recording why it is refused."""
+    if value is None:
+        return None
+    if kind == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            batch.fail(where, "must be a number")
+            return None
+        return float(value)
+    if not isinstance(value, str):
+        batch.fail(where, "must be a string")
+        return None
+    try:
+        if kind == "date":
+            date.fromisoformat(value)
+        elif kind == "datetime":
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        batch.fail(where, f"must be {_KIND_NAMES[kind]}, not {value!r}")
+        return None
+    return value
+
+
+def _link_for(parent_table: str, key: str, child_table: str) -> dict[str, str]:
+    """The columns that tie a nested child to its parent."""
+    if child_table == "attribute":
+        return {"link_entity": parent_table}
+    if child_table == "metadata":
+        return {"resource_type": parent_table}
+    return {}
+
+
+def _link_column(parent_table: str, child_table: str) -> str:
+    if child_table == "attribute":
+        return "link_id"
+    if child_table == "metadata":
+        return "resource_id"
+    return f"{parent_table}_id"
+
+
+def link_of(parent_table: str, child_table: str) -> tuple[str, dict[str, str]]:
+    """The column of `child_table` that holds the parent's id, and fixed columns beside it."""
+    return _link_column(parent_table, child_table), _link_for(parent_table, "", child_table)
+
+
+class Walker:
+    """Walks one HSDS JSON document depth first, adding rows to a batch."""
+
+    def __init__(self, batch: Batch, *, strict: bool = False) -> None:
+        self.batch = batch
+        self.strict = strict  # Harbour's own edits: coordinates must be on the globe
+
+    def record(
+        self, table: str, doc: Any, where: str, parent: tuple[str, str] | None = None
+    ) -> str | None:
+        batch = self.batch
+        if not isinstance(doc, Mapping):
+            batch.fail(where or table, f"must be an HSDS {table} object")
+            return None
+        for name in REQUIRED[table]:
+            linked = parent is not None and name == parent[0]
+            no_postcode = table == "address" and name == "postal_code" and doc.get(name) == ""
+            if doc.get(name) in (None, "") and not (linked or no_postcode):
+                batch.fail(_join(where, name), "is required")
+        record_id = doc.get("id")
+        if not isinstance(record_id, str) or not record_id.strip():
+            return None
+        row: dict[str, Any] = {}
+        for name, kind in FIELDS[table]:
+            row[name] = _scalar(batch, kind, doc.get(name), _join(where, name))
+        if parent is not None:
+            row[parent[0]] = parent[1]
+        for key, (target, column) in OBJECTS.get(table, {}).items():
+            if isinstance(doc.get(key), Mapping):
+                target_id = self.record(target, doc[key], _join(where, key))
+                if target_id:
+                    row[column] = target_id
+        batch.add(table, row)
+        for key, child in ARRAYS.get(table, {}).items():
+            if key in doc:
+                self.children(table, record_id, key, child, doc[key], _join(where, key))
+        self.translations(table, record_id, doc.get("translations"), _join(where, "translations"))
+        if table == "service":
+            self.service_extras(record_id, doc, where)
+        elif table == "location":
+            self.location_extras(record_id, doc, where)
+        return record_id
+
+    def children(
+        self, table: str, parent_id: str, key: str, child: str, items: Any, where: str
+    ) -> None:
+        if not isinstance(items, list):
+            self.batch.fail(where, "must be a list")
+            return
+        column, fixed = link_of(table, child)
+        self.batch.replaced.add((child, column, parent_id))
+        for index, item in enumerate(items):
+            child_id = self.record(child, item, _join(where, index), (column, parent_id))
+            if child_id and fixed:
+                self.batch.rows[child][child_id].update(fixed)
+
+    def translations(self, table: str, record_id: str, value: Any, where: str) -> None:
+        if value is None:
+            return
+        allowed = TRANSLATABLE.get(table, frozenset())
+        if not isinstance(value, Mapping):
+            self.batch.fail(where, "must map a locale to translated fields")
+            return
+        for locale, fields in value.items():
+            if locale not in LOCALES:
+                self.batch.fail(
+                    _join(where, locale), f"unknown locale; use one of {sorted(LOCALES)}"
+                )
+                continue
+            if not isinstance(fields, Mapping):
+                self.batch.fail(_join(where, locale), "must map field names to text")
+                continue
+            for name, text in fields.items():
+                if name not in allowed:
+                    self.batch.fail(
+                        _join(_join(where, locale), name), "is not a translatable field"
+                    )
+                elif not isinstance(text, str):
+                    self.batch.fail(_join(_join(where, locale), name), "must be a string")
+            good = {k: v for k, v in fields.items() if k in allowed and isinstance(v, str)}
+            self.batch.translations.setdefault((table, record_id), {})[locale] = good
+
+    def _attribute(self, link_entity: str, link_id: str, code: str, value: str | None) -> None:
+        term = taxonomy.BY_CODE[code]
+        row: dict[str, Any] = {name: None for name, _ in FIELDS["attribute"]}
+        row.update(
+            id=str(uuid.uuid5(taxonomy.NAMESPACE, f"attribute:{link_id}:{code}")),
+            link_id=link_id,
+            link_entity=link_entity,
+            link_type=term.taxonomy,
+            taxonomy_term_id=term.id,
+            value=value,
+        )
+        self.batch.add("attribute", row)
+        self.batch.replaced.add(("attribute", "link_id", link_id))
+
+    def service_extras(self, service_id: str, doc: Mapping[str, Any], where: str) -> None:
+        batch = self.batch
+        categories = doc.get("categories")
+        if categories is not None:
+            if not isinstance(categories, list):
+                batch.fail(_join(where, "categories"), "must be a list of category codes")
+            for index, code in enumerate(categories if isinstance(categories, list) else []):
+                if code not in taxonomy.CATEGORY_CODES:
+                    batch.fail(
+                        _join(_join(where, "categories"), index), f"unknown category {code!r}"
+                    )
+                else:
+                    self._attribute("service", service_id, code, None)
+        eligibility = doc.get("eligibility")
+        if eligibility is not None:
+            self.eligibility(service_id, eligibility, _join(where, "eligibility"))
+        profile: dict[str, Any] = {}
+        intake = doc.get("intake")
+        if intake is not None:
+            profile.update(self.intake(intake, _join(where, "intake")))
+        pathway = doc.get("referral_pathway")
+        if pathway is not None:
+            profile.update(self.pathway(pathway, _join(where, "referral_pathway")))
+        zone = doc.get("time_zone")
+        if zone is not None:
+            try:
+                ZoneInfo(str(zone))
+                profile["time_zone"] = str(zone)
+            except (ZoneInfoNotFoundError, ValueError):
+                batch.fail(_join(where, "time_zone"), f"unknown time zone {zone!r}")
+        holidays = doc.get("closes_on_public_holidays")
+        if holidays is not None:
+            if isinstance(holidays, bool):
+                profile["closes_on_public_holidays"] = holidays
+            else:
+                batch.fail(_join(where, "closes_on_public_holidays"), "must be true or false")
+        batch.service_profiles[service_id] = profile
+
+    def eligibility(self, service_id: str, value: Any, where: str) -> None:
+        groups = {"immigration": taxonomy.IMMIGRATION_STATUSES, "gender": taxonomy.GENDERS}
+        if not isinstance(value, Mapping):
+            self.batch.fail(where, "must be an object such as {'immigration': {...}}")
+            return
+        for group, answers in value.items():
+            if group not in groups:
+                self.batch.fail(_join(where, group), f"unknown; use one of {sorted(groups)}")
+                continue
+            if not isinstance(answers, Mapping):
+                self.batch.fail(_join(where, group), "must map each value to 'yes' or 'no'")
+                continue
+            for key, answer in answers.items():
+                if key not in groups[group]:
+                    self.batch.fail(
+                        _join(_join(where, group), key), f"unknown; use {sorted(groups[group])}"
+                    )
+                elif answer not in TRISTATE:
+                    self.batch.fail(
+                        _join(_join(where, group), key),
+                        "must be 'yes' or 'no' (leave it out when unknown)",
+                    )
+                else:
+                    self._attribute("service", service_id, f"eligibility.{group}.{key}", answer)
+
+    def intake(self, value: Any, where: str = "intake") -> dict[str, Any]:
+        if not isinstance(value, Mapping):
+            self.batch.fail(where, "must be an object")
+            return {}
+        out: dict[str, Any] = {}
+        accepting = value.get("accepting_referrals")
+        if accepting is not None and not isinstance(accepting, bool):
+            self.batch.fail(_join(where, "accepting_referrals"), "must be true or false")
+        elif "accepting_referrals" in value:
+            out["accepting_referrals"] = accepting
+        for name in ("waitlist_weeks", "waitlist_length"):
+            if name not in value:
+                continue
+            number = value.get(name)
+            if number is not None and (
+                isinstance(number, bool) or not isinstance(number, int) or number < 0
+            ):
+                self.batch.fail(_join(where, name), "must be a whole number, 0 or more")
+            else:
+                out[name] = number
+        out["capacity_updated_at"] = datetime.now(UTC)
+        return out
+
+    def pathway(self, value: Any, where: str) -> dict[str, Any]:
+        if not isinstance(value, Mapping):
+            self.batch.fail(where, "must be an object")
+            return {}
+        method = value.get("method")
+        if method is not None and method not in REFERRAL_METHODS:
+            self.batch.fail(_join(where, "method"), f"must be one of {sorted(REFERRAL_METHODS)}")
+        days = value.get("response_days")
+        if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 0):
+            self.batch.fail(_join(where, "response_days"), "must be a whole number of days")
+        instructions = value.get("instructions")
+        if instructions is not None and not isinstance(instructions, str):
+            self.batch.fail(_join(where, "instructions"), "must be a string")
+        return {
+            "referral_method": method,
+            "referral_instructions": instructions,
+            "response_days": days,
+        }
+
+    def location_extras(self, location_id: str, doc: Mapping[str, Any], where: str) -> None:
+        from harbour_directory.geo.gazetteer import DISTRICTS
+
+        batch = self.batch
+        profile: dict[str, Any] = {"confidential": False, "district": None}
+        confidential = doc.get("confidential", False)
+        if not isinstance(confidential, bool):
+            batch.fail(_join(where, "confidential"), "must be true or false")
+        else:
+            profile["confidential"] = confidential
+        district = doc.get("district")
+        if district is not None:
+            if district not in DISTRICTS:
+                batch.fail(_join(where, "district"), f"unknown district {district!r}")
+            else:
+                profile["district"] = district
+        if self.strict:
+            for name, bound in (("latitude", 90), ("longitude", 180)):
+                value = doc.get(name)
+                if isinstance(value, int | float) and not -bound <= value <= bound:
+                    batch.fail(_join(where, name), f"must be between -{bound} and {bound}")
+        wheelchair = doc.get("wheelchair_accessible")
+        if wheelchair is not None:
+            if not isinstance(wheelchair, bool):
+                batch.fail(_join(where, "wheelchair_accessible"), "must be true or false")
+            else:
+                self._attribute(
+                    "location", location_id, "access.wheelchair", "yes" if wheelchair else "no"
+                )
+        batch.location_profiles[location_id] = profile
+
+
+def ingest_documents(
+    kind: str, documents: Iterable[Any], *, batch: Batch | None = None, strict: bool = False
+) -> Batch:
+    """Flattens HSDS JSON records of one kind (a record, a list, or an HSDS page of them).
+
+    `strict` is for Harbour's own editing API: coordinates off the globe are refused there,
+    while an import only warns that such a location cannot be placed on the map.
+    """
+    batch = batch or Batch()
+    if kind not in KINDS:
+        batch.fail("kind", f"must be one of {list(KINDS)}")
+        batch.raise_problems()
+    walker = Walker(batch, strict=strict)
+    for index, doc in enumerate(documents):
+        walker.record(kind, doc, f"[{index}]")
+    batch.raise_problems()
+    return batch
+
+
+def unwrap(payload: Any) -> list[Any]:
+    """The records in a payload: one record, a list of records, or an HSDS page."""
+    if isinstance(payload, Mapping) and isinstance(payload.get("contents"), list):
+        return list(payload["contents"])
+    if isinstance(payload, list):
+        return payload
+    return [payload]
+
+
+def ingest_tabular(files: Mapping[str, str]) -> Batch:
+    """Reads an HSDS tabular package: CSV text by file name (`services.csv`, …)."""
+    batch = Batch()
+    by_file = {path: table for table, path in CSV_FILES.items()}
+    unknown = sorted(set(files) - set(by_file) - {"datapackage.json"})
+    for name in unknown:
+        batch.fail(name, "is not an HSDS tabular file")
+    for path, text in files.items():
+        table = by_file.get(path)
+        if table is None:
+            continue
+        kinds = dict(FIELDS[table])
+        reader = csv.DictReader(io.StringIO(text))
+        header = reader.fieldnames or []
+        for column in header:
+            if column not in kinds:
+                batch.fail(f"{path} line 1", f"unknown column {column!r}")
+        for name in REQUIRED[table]:
+            if name not in header:
+                batch.fail(f"{path} line 1", f"missing required column {name!r}")
+        for line, record in enumerate(reader, start=2):
+            where = f"{path} line {line}"
+            row: dict[str, Any] = {name: None for name in kinds}
+            for column, raw in record.items():
+                if column not in kinds or column is None:
+                    continue
+                value: Any = raw if raw != "" else None
+                if value is not None and kinds[column] == "number":
+                    try:
+                        value = float(value)
+                    except ValueError:
+                        batch.fail(f"{where}, {column}", f"must be a number, not {raw!r}")
+                        continue
+                row[column] = _scalar(batch, kinds[column], value, f"{where}, {column}")
+            for name in REQUIRED[table]:
+                if row.get(name) is None and not (table == "address" and name == "postal_code"):
+                    batch.fail(f"{where}, {name}", "is required")
+            if row.get("id"):
+                if row["id"] in batch.rows.get(table, {}):
+                    batch.fail(f"{where}, id", f"duplicate id {row['id']!r}")
+                batch.add(table, row)
+    batch.raise_problems()
+    return batch

@@ -1,1 +1,0 @@
-"""Listings: organisations and their services, as org admins maintain them."""

@@ -1,0 +1,239 @@
+"""Geosearch over `service_point`: PostGIS on PostgreSQL, R*Tree and exact distance on SQLite.
+
+Both backends answer the same question the same way: keep rows within `radius` metres by
+geodesic (WGS 84) distance that carry every required tag and contain every query word; order
+them by great-circle distance, then id; report the geodesic distance. PostGIS does this with
+`ST_DWithin` on a GiST-indexed `geography` and KNN `<->` ordering; SQLite narrows with its
+R*Tree box and finishes in Python with geopy.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from geopy.distance import geodesic
+from sqlalchemy import text
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from harbour_kit.db import dialect_of, execute
+
+TOTAL_CAP = 200  # matches counted at most; a page says "200" when there are more
+EARTH_RADIUS = 6_371_008.8  # metres, the mean radius; for ordering only
+METRES_PER_DEGREE_LAT = 110_574.0
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """What a search keeps; every part must hold (AND)."""
+
+    any_tags: tuple[tuple[str, ...], ...] = ()  # each group: at least one of these tags
+    none_tags: tuple[str, ...] = ()  # none of these tags
+    words: tuple[str, ...] = ()  # each must occur in the search text (casefolded)
+
+
+@dataclass(frozen=True, slots=True)
+class Near:
+    """A circle to search within."""
+
+    lat: float
+    lng: float
+    radius: float
+
+
+@dataclass(slots=True)
+class Hit:
+    """One search row: the result card and, for a geosearch, its distance in metres."""
+
+    id: str
+    card: dict[str, Any]
+    distance: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _like(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _where(filters: Filters, *, fts: bool) -> tuple[list[str], dict[str, Any]]:
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
+    for g, group in enumerate(filters.any_tags):
+        names = []
+        for t, tag in enumerate(group):
+            params[f"t{g}_{t}"] = f"% {tag} %"
+            names.append(f"sp.tags LIKE :t{g}_{t}")
+        clauses.append("(" + " OR ".join(names) + ")")
+    for n, tag in enumerate(filters.none_tags):
+        params[f"n{n}"] = f"% {tag} %"
+        clauses.append(f"sp.tags NOT LIKE :n{n}")
+    for w, word in enumerate(filters.words):
+        params[f"w{w}"] = _like(word)
+        if fts:
+            matching = "SELECT rowid FROM service_point_fts WHERE search_text"
+            clauses.append(f"sp.seq IN ({matching} LIKE :w{w} ESCAPE '\\')")
+        else:
+            clauses.append(f"sp.search_text LIKE :w{w} ESCAPE '\\'")
+    return clauses, params
+
+
+def great_circle(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Haversine distance in metres on the mean sphere (orders like PostGIS `<->`)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lng2 - lng1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS * math.asin(min(1.0, math.sqrt(a)))
+
+
+async def search(
+    session: AsyncSession,
+    *,
+    filters: Filters,
+    near: Near | None,
+    limit: int | None,
+    offset: int = 0,
+) -> tuple[list[Hit], int]:
+    """One page of matches (all of them when `limit` is None) and how many match."""
+    if dialect_of(session) == "postgresql":
+        return await _postgres(session, filters, near, limit, offset)
+    return await _sqlite(session, filters, near, limit, offset)
+
+
+# Planner settings for a search, as one statement. The tags filter is hard to estimate, so the
+# planner expects a handful of matches and prefers a bitmap scan plus a sort over every match in
+# the circle; the nearest-first GiST scan that stops after the page is what is wanted. JIT would
+# compile for the inflated cost on every query.
+POSTGRES_SEARCH_SETTINGS = (
+    "SELECT set_config('enable_bitmapscan', 'off', true), set_config('jit', 'off', true)"
+)
+TIE_MARGIN = 10  # rows read past the page, so rows at the same distance sort by id
+
+
+def postgres_query(
+    filters: Filters, near: Near | None, limit: int | None, offset: int = 0, margin: int = 0
+) -> tuple[str, dict[str, Any]]:
+    """The PostgreSQL statement of a search and its parameters (the benchmark runs it raw).
+
+    One statement returns the rows up to the end of the page (plus `margin`) and the number of
+    matches up to `TOTAL_CAP`. With a point the rows come nearest first straight from the GiST
+    index, which stops early; the caller puts rows at equal distance in id order and cuts the
+    page. Counting stops at the cap, so a dense area never costs a visit to every match.
+    """
+    clauses, params = _where(filters, fts=False)
+    if near is None:
+        page = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
+        where = " AND ".join(clauses) or "TRUE"
+        select = (
+            "SELECT sp.id, sp.card, NULL::float AS distance, NULL::float AS knn"
+            " FROM service_point sp"
+        )
+        order = "ORDER BY sp.organization_id, sp.service_id, sp.id"
+    else:
+        page = "" if limit is None else f" LIMIT {int(offset) + int(limit) + int(margin)}"
+        params.update(lat=near.lat, lng=near.lng, radius=near.radius)
+        point = "ST_SetSRID(ST_MakePoint(:lng, :lat), 4326)::geography"
+        where = " AND ".join([f"ST_DWithin(sp.geog, {point}, :radius)", *clauses])
+        distance = f"ST_Distance(sp.geog, {point}) AS distance, sp.geog <-> {point} AS knn"
+        select = f"SELECT sp.id, sp.card, {distance} FROM service_point sp"
+        order = f"ORDER BY sp.geog <-> {point}"
+    sql = (
+        f"WITH page AS (SELECT q.*, row_number() OVER () AS n"
+        f" FROM ({select} WHERE {where} {order}{page}) AS q),"
+        f" matches AS (SELECT count(*) AS total FROM"
+        f" (SELECT 1 FROM service_point sp WHERE {where} LIMIT {TOTAL_CAP}) AS capped)"
+        " SELECT page.id, page.card, page.distance, page.knn, matches.total"
+        " FROM matches LEFT JOIN page ON TRUE ORDER BY page.n"
+    )
+    return sql, params
+
+
+async def _postgres(
+    session: AsyncSession, filters: Filters, near: Near | None, limit: int | None, offset: int
+) -> tuple[list[Hit], int]:
+    await execute(session, text(POSTGRES_SEARCH_SETTINGS))
+    margin = TIE_MARGIN
+    while True:
+        sql, params = postgres_query(filters, near, limit, offset, margin)
+        rows = list((await execute(session, text(sql), params)).all())
+        total = int(rows[0].total) if rows else 0
+        found = [r for r in rows if r.id is not None]
+        if near is None or limit is None:
+            break
+        wanted = offset + limit
+        # Done when every match was read, or the last row read is farther than the page's last
+        # row: then all rows tied with it are in hand.
+        if len(found) < wanted + margin or found[-1].knn > found[wanted - 1].knn:
+            break
+        margin *= 10
+    if near is not None:
+        found.sort(key=lambda r: (r.knn, r.id))
+        if limit is not None:
+            found = found[offset : offset + limit]
+    hits = [Hit(r.id, r.card, None if r.distance is None else float(r.distance)) for r in found]
+    return hits, total
+
+
+async def _sqlite(
+    session: AsyncSession, filters: Filters, near: Near | None, limit: int | None, offset: int
+) -> tuple[list[Hit], int]:
+    import json
+
+    clauses, params = _where(filters, fts=True)
+    if near is None:
+        where = " AND ".join(clauses) or "1"
+        total = (
+            await execute(
+                session, text(f"SELECT count(*) FROM service_point sp WHERE {where}"), params
+            )
+        ).scalar_one()
+        page = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
+        rows = (
+            await execute(
+                session,
+                text(
+                    f"SELECT sp.id, sp.card FROM service_point sp WHERE {where}"
+                    f" ORDER BY sp.organization_id, sp.service_id, sp.id{page}"
+                ),
+                params,
+            )
+        ).all()
+        return [Hit(r.id, _card(r.card, json)) for r in rows], min(int(total), TOTAL_CAP)
+    dlat = near.radius / METRES_PER_DEGREE_LAT * 1.01
+    dlng = dlat / max(math.cos(math.radians(near.lat)), 1e-6)
+    params.update(
+        min_lat=near.lat - dlat,
+        max_lat=near.lat + dlat,
+        min_lng=near.lng - dlng,
+        max_lng=near.lng + dlng,
+    )
+    box = (
+        "sp.seq IN (SELECT seq FROM service_point_rtree WHERE min_lat <= :max_lat"
+        " AND max_lat >= :min_lat AND min_lng <= :max_lng AND max_lng >= :min_lng)"
+    )
+    where = " AND ".join([box, *clauses])
+    rows = (
+        await execute(
+            session,
+            text(
+                "SELECT sp.id, sp.card, sp.latitude, sp.longitude"
+                f" FROM service_point sp WHERE {where}"
+            ),
+            params,
+        )
+    ).all()
+    found: list[tuple[float, str, Any, float]] = []
+    for r in rows:
+        metres = geodesic((near.lat, near.lng), (r.latitude, r.longitude)).meters
+        if metres <= near.radius:
+            found.append(
+                (great_circle(near.lat, near.lng, r.latitude, r.longitude), r.id, r.card, metres)
+            )
+    found.sort(key=lambda f: (f[0], f[1]))
+    window = found[offset:] if limit is None else found[offset : offset + limit]
+    return [Hit(i, _card(c, json), d) for _, i, c, d in window], min(len(found), TOTAL_CAP)
+
+
+def _card(value: Any, json: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else json.loads(value)

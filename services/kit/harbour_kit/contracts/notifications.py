@@ -1,0 +1,34 @@
+"""Events the notifications service publishes: ids and codes only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from harbour_kit.events.envelope import EventContract
+
+
+class DeliveryFailed(EventContract):
+    """A message could not be delivered and was given up on (it can be re-driven)."""
+
+    event_type: ClassVar[str] = "harbour.notifications.delivery.failed.v1"
+
+    delivery_id: str
+    notification_kind: str
+    channel: str
+    organization_id: str | None
+    reason: str
+    attempts: int
+    occurred_at: datetime
+
+
+class InboxChanged(EventContract):
+    """An organisation's inbox changed (for live updates)."""
+
+    event_type: ClassVar[str] = "harbour.notifications.inbox.changed.v1"
+
+    organization_id: str
+    item_id: str
+    kind: str
+    audience_role: str
+    occurred_at: datetime

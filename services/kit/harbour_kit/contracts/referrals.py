@@ -1,0 +1,44 @@
+"""Events the referrals service publishes: ids, codes and states only, never claimant data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+
+from pydantic import Field
+
+from harbour_kit.events.envelope import EventContract
+
+
+class ReferralTransitioned(EventContract):
+    """A referral was created or changed state."""
+
+    event_type: ClassVar[str] = "harbour.referrals.referral.transitioned.v1"
+
+    referral_id: str
+    reference: str = Field(description="Short reference people quote, e.g. R-8F3K2Q")
+    action: str = Field(description="create, send, acknowledge, accept, reject, …")
+    status: str = Field(description="FHIR Task status after the transition")
+    business_status: str | None = Field(default=None, description="Coded reason or sub-state")
+    previous_status: str | None = None
+    version: int = Field(ge=1)
+    urgency: str
+    purpose: str
+    service_id: str
+    referrer_organization_id: str
+    recipient_organization_id: str
+    assignee: str | None = Field(default=None, description="Subject id of the assigned worker")
+    replaces_id: str | None = None
+    link_kind: str | None = None
+    occurred_at: datetime
+
+
+class ConsentWithdrawn(EventContract):
+    """A claimant withdrew a consent; the referrals it covered are cancelled."""
+
+    event_type: ClassVar[str] = "harbour.referrals.consent.withdrawn.v1"
+
+    consent_id: str
+    organization_id: str
+    cancelled_referral_ids: list[str]
+    occurred_at: datetime

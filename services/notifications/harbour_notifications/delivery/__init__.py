@@ -1,0 +1,1 @@
+"""Delivery: the channels and the worker that sends, retries and gives up."""

@@ -1,0 +1,343 @@
+"""The delivery worker: sends queued deliveries, retries with backoff, gives up into dead letters.
+
+Deliveries are rows, so nothing waits in memory: a restart finds the same queue. Each delivery is
+sent in its own transaction; on PostgreSQL several senders share the queue with `SKIP LOCKED`.
+Transient failures are retried after `backoff * 2^(attempt-1)` seconds (capped, with jitter);
+terminal ones and exhausted retries end as `failed`/`bounced` — the operators' dead letters,
+which can be re-driven — and publish `notifications.delivery.failed`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import aiohttp
+import structlog
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from harbour_kit.contracts import DeliveryFailed
+from harbour_kit.db import dialect_of
+from harbour_kit.service import Service
+from harbour_notifications import templates
+from harbour_notifications.delivery.channels import (
+    EmailSender,
+    SmsSender,
+    Terminal,
+    Transient,
+    WebhookSender,
+)
+from harbour_notifications.models import Delivery, Notification, Recipient, WebhookEndpoint
+from harbour_notifications.settings import NotificationsSettings
+
+log = structlog.get_logger("harbour.notifications.delivery")
+HONG_KONG = ZoneInfo("Asia/Hong_Kong")
+
+
+def backoff(attempts: int, *, base: float, cap: float) -> float:
+    """Seconds before the next try: exponential, capped, with full jitter in its upper half."""
+    delay = min(cap, base * 2 ** max(0, attempts - 1))
+    return delay / 2 + random.uniform(0, delay / 2)  # noqa: S311 (jitter, not security)
+
+
+def _clock(text: str | None) -> time | None:
+    try:
+        return time.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def quiet_until(person: Recipient, now: datetime) -> datetime | None:
+    """When the recipient's SMS quiet hours end, if `now` falls inside them."""
+    start, end = _clock(person.quiet_start), _clock(person.quiet_end)
+    if start is None or end is None or start == end:
+        return None
+    local = now.astimezone(HONG_KONG)
+    t = local.time()
+    inside = start <= t < end if start < end else (t >= start or t < end)
+    if not inside:
+        return None
+    finish = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+    if finish <= local:
+        finish += timedelta(days=1)
+    return finish.astimezone(UTC)
+
+
+def active_secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:
+    """Secrets not yet retired (a rotated-out secret signs alongside the new one for a while)."""
+    found = []
+    for item in endpoint.secrets:
+        expires = item.get("expires_at")
+        if expires is None or datetime.fromisoformat(expires) > now:
+            found.append(str(item["secret"]))
+    return found
+
+
+class Deliverer:
+    """Runs the senders of one service instance."""
+
+    def __init__(self, service: Service, settings: NotificationsSettings) -> None:
+        self.service = service
+        self.settings = settings
+        self.wake = asyncio.Event()
+
+    async def run(self) -> None:
+        """Sends until cancelled."""
+        timeout = aiohttp.ClientTimeout(total=self.settings.webhook_timeout)
+        async with aiohttp.ClientSession(timeout=timeout) as http:
+            self.email = EmailSender(self.settings)
+            self.sms = SmsSender(self.settings, http)
+            self.webhooks = WebhookSender(http)
+            sqlite = self.service.settings.effective_database_url.startswith("sqlite")
+            workers = 1 if sqlite else self.settings.delivery_workers
+            await asyncio.gather(*(self._loop() for _ in range(workers)), self._digests())
+
+    async def _loop(self) -> None:
+        while True:
+            step = asyncio.ensure_future(self.step())
+            try:
+                if await asyncio.shield(step):
+                    continue
+            except asyncio.CancelledError:
+                # A message the provider accepted must be recorded as sent, or a restart
+                # would send it again: let the delivery in hand finish before stopping.
+                await _finish(step, within=self.settings.smtp_timeout)
+                raise
+            except Exception as exc:
+                log.warning("delivery_step_failed", error=type(exc).__name__)
+            self.wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), self.settings.delivery_poll_interval)
+
+    async def step(self, now: datetime | None = None) -> bool:
+        """Sends one due delivery, if there is one."""
+        now = now or datetime.now(UTC)
+        async with self.service.uow() as session:
+            query = (
+                select(Delivery)
+                .where(Delivery.status == "queued", col(Delivery.next_attempt_at) <= now)
+                .order_by(col(Delivery.next_attempt_at))
+                .limit(1)
+            )
+            if dialect_of(session) == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            delivery = (await session.exec(query)).first()
+            if delivery is None:
+                return False
+            await self._attempt(session, delivery, now)
+        return True
+
+    async def _attempt(self, session: AsyncSession, delivery: Delivery, now: datetime) -> None:
+        notification = await session.get(Notification, delivery.notification_id)
+        assert notification is not None
+        try:
+            delivery.provider = await self._send(session, delivery, notification, now)
+            if delivery.status == "queued":
+                delivery.status = "delivered" if delivery.channel == "webhook" else "sent"
+                delivery.reason = None
+                delivery.attempts += 1
+                delivery.next_attempt_at = None
+        except Postponed as postponed:
+            delivery.next_attempt_at = postponed.until
+        except NotSent as skipped:
+            delivery.status, delivery.reason, delivery.next_attempt_at = (
+                "not_sent",
+                str(skipped),
+                None,
+            )
+        except Transient as error:
+            delivery.attempts += 1
+            delivery.reason = str(error)[:200]
+            if delivery.attempts >= self.settings.delivery_max_attempts:
+                await self._give_up(session, delivery, notification, "failed", now)
+            else:
+                wait = backoff(
+                    delivery.attempts,
+                    base=self.settings.delivery_backoff,
+                    cap=self.settings.delivery_backoff_cap,
+                )
+                delivery.next_attempt_at = now + timedelta(seconds=wait)
+        except Terminal as error:
+            delivery.attempts += 1
+            delivery.reason = str(error)[:200]
+            await self._give_up(
+                session, delivery, notification, "bounced" if error.bounced else "failed", now
+            )
+        delivery.updated_at = now  # changed only after sending: no write is held open meanwhile
+        session.add(delivery)
+        log.info(
+            "delivery",
+            delivery_id=delivery.id,
+            channel=delivery.channel,
+            status=delivery.status,
+            attempts=delivery.attempts,
+        )
+
+    async def _give_up(
+        self,
+        session: AsyncSession,
+        delivery: Delivery,
+        notification: Notification,
+        status: str,
+        now: datetime,
+    ) -> None:
+        delivery.status, delivery.next_attempt_at = status, None
+        await self.service.outbox.add(
+            session,
+            DeliveryFailed(
+                delivery_id=delivery.id,
+                notification_kind=notification.kind,
+                channel=delivery.channel,
+                organization_id=delivery.organization_id,
+                reason=delivery.reason or status,
+                attempts=delivery.attempts,
+                occurred_at=now,
+            ),
+            subject=delivery.id,
+        )
+
+    async def _send(
+        self, session: AsyncSession, delivery: Delivery, notification: Notification, now: datetime
+    ) -> str:
+        context = notification.context
+        if delivery.channel == "webhook":
+            endpoint = await session.get(
+                WebhookEndpoint, notification.recipient.removeprefix("webhook:")
+            )
+            if endpoint is None or not endpoint.enabled:
+                raise NotSent("endpoint removed or disabled")
+            payload = {
+                "type": notification.kind,
+                "timestamp": notification.created_at.isoformat(),
+                "data": context,
+            }
+            return await self.webhooks.send(
+                endpoint.url,
+                active_secrets(endpoint, now),
+                message_id=f"msg_{notification.id}",
+                payload=payload,
+            )
+        person = await session.get(Recipient, notification.recipient)
+        if person is None:
+            raise NotSent("recipient unknown")
+        rendered = templates.render(
+            notification.kind,
+            locale=person.locale,
+            reference=str(context.get("reference", "")),
+            link=str(context.get("link", "")),
+            service_name=str(context.get("service_name") or ""),
+            business_status=context.get("business_status"),
+        )
+        if delivery.channel == "email":
+            if not person.email:
+                raise NotSent("no e-mail address")
+            return await self.email.send(person.email, rendered)
+        if not person.phone:
+            raise NotSent("no phone number")
+        until = quiet_until(person, now)
+        if until is not None:
+            raise Postponed(until)
+        return await self.sms.send(person.phone, rendered.sms)
+
+    async def _digests(self) -> None:
+        while True:
+            try:
+                await self.send_digests()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("digest_failed", error=type(exc).__name__)
+            await asyncio.sleep(self.settings.digest_interval)
+
+    async def send_digests(self, now: datetime | None = None) -> int:
+        """One e-mail per recipient whose oldest waiting referral is older than their interval."""
+        now = now or datetime.now(UTC)
+        sent = 0
+        async with self.service.uow() as session:
+            waiting = (
+                await session.exec(
+                    select(Delivery, Notification)
+                    .join(Notification, col(Notification.id) == col(Delivery.notification_id))
+                    .where(Delivery.status == "digest")
+                    .order_by(col(Delivery.created_at))
+                )
+            ).all()
+            by_person: dict[str, list[tuple[Delivery, Notification]]] = {}
+            for delivery, notification in waiting:
+                by_person.setdefault(notification.recipient, []).append((delivery, notification))
+            for sub, pairs in by_person.items():
+                person = await session.get(Recipient, sub)
+                if person is None or not person.email:
+                    continue
+                oldest = pairs[0][0].created_at.replace(tzinfo=pairs[0][0].created_at.tzinfo or UTC)
+                if now - oldest < timedelta(minutes=person.digest_minutes or 0):
+                    continue
+                items = [
+                    {
+                        "reference": str(n.context.get("reference", "")),
+                        "service_name": str(n.context.get("service_name") or ""),
+                    }
+                    for _, n in pairs
+                ]
+                rendered = templates.render_digest(
+                    locale=person.locale, items=items, link=f"{self.settings.public_url}/inbox"
+                )
+                try:
+                    provider = await self.email.send(person.email, rendered)
+                except (Transient, Terminal) as error:
+                    log.warning("digest_not_sent", error=type(error).__name__)
+                    continue
+                for delivery, _ in pairs:
+                    delivery.status, delivery.provider, delivery.updated_at = "sent", provider, now
+                    delivery.attempts += 1
+                    session.add(delivery)
+                sent += 1
+        return sent
+
+
+class NotSent(Exception):
+    """The delivery is not possible and never will be (no address, endpoint removed)."""
+
+
+class Postponed(Exception):
+    """Not now (quiet hours); try again at `until`."""
+
+    def __init__(self, until: datetime) -> None:
+        super().__init__(until.isoformat())
+        self.until = until
+
+
+async def _finish(task: asyncio.Future[bool], *, within: float) -> None:
+    """Waits up to `within` seconds for a task, through repeated cancellation of the waiter."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not task.done() and loop.time() < deadline:
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait({task}, timeout=deadline - loop.time())
+    if not task.done():
+        task.cancel()
+    elif not task.cancelled() and task.exception() is not None:
+        log.warning("delivery_step_failed", error=type(task.exception()).__name__)
+
+
+def describe(delivery: Delivery) -> dict[str, Any]:
+    """A delivery as the API shows it (no addresses)."""
+    return {
+        "id": delivery.id,
+        "notification_id": delivery.notification_id,
+        "channel": delivery.channel,
+        "status": delivery.status,
+        "reason": delivery.reason,
+        "attempts": delivery.attempts,
+        "provider": delivery.provider,
+        "next_attempt_at": delivery.next_attempt_at.isoformat()
+        if delivery.next_attempt_at
+        else None,
+        "created_at": delivery.created_at.isoformat(),
+        "updated_at": delivery.updated_at.isoformat(),
+    }

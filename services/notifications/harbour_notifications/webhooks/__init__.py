@@ -1,0 +1,1 @@
+"""Webhooks to partner systems: signing, endpoints and delivery."""

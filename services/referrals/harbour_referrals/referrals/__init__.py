@@ -1,0 +1,1 @@
+"""Referrals: the lifecycle over HTTP, with consent, minimal sharing and audit."""
