@@ -2,33 +2,47 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 import orjson
+from prometheus_client import CollectorRegistry, Counter
 
 from harbour_gateway.settings import GatewaySettings
 from harbour_kit.events.envelope import current_traceparent, new_traceparent
 
 
+@dataclass
 class DownstreamError(Exception):
     """A service answered with a problem, or did not answer."""
 
-    def __init__(self, service: str, status: int, code: str, detail: str) -> None:
-        super().__init__(detail)
-        self.service, self.status, self.code, self.detail = service, status, code, detail
+    service: str
+    status: int
+    code: str
+    detail: str
+    errors: list[dict[str, str]] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return self.detail
 
 
 class Downstream:
     """Calls the directory, referrals and notifications services, forwarding the caller's token."""
 
-    def __init__(self, settings: GatewaySettings) -> None:
+    def __init__(self, settings: GatewaySettings, registry: CollectorRegistry) -> None:
         self.urls = {
             "directory": settings.directory_url.rstrip("/"),
             "referrals": settings.referrals_url.rstrip("/"),
             "notifications": settings.notifications_url.rstrip("/"),
         }
         self.timeout = aiohttp.ClientTimeout(total=settings.downstream_timeout)
+        self.calls = Counter(
+            "harbour_gateway_downstream_requests",
+            "Requests the gateway made to the services",
+            ["service", "method"],
+            registry=registry,
+        )
         self._session: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
@@ -53,20 +67,42 @@ class Downstream:
         params: dict[str, str] | None = None,
     ) -> Any:
         """GETs JSON from a service; raises `DownstreamError` on problems and outages."""
+        return await self.request("GET", service, path, token=token, params=params)
+
+    async def request(
+        self,
+        method: str,
+        service: str,
+        path: str,
+        *,
+        token: str | None = None,
+        params: dict[str, str] | None = None,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        """Sends one request and returns the JSON answer; problems become `DownstreamError`."""
         assert self._session is not None, "Downstream.start() was not awaited"
         # Each hop is a new span of the caller's trace.
-        headers = {
+        sent = {
             "accept": "application/json",
             "traceparent": new_traceparent(current_traceparent.get()),
+            **(headers or {}),
         }
         if token:
-            headers["authorization"] = f"Bearer {token}"
+            sent["authorization"] = f"Bearer {token}"
+        if body is not None:
+            sent["content-type"] = "application/json"
+        self.calls.labels(service, method).inc()
         try:
-            async with self._session.get(
-                self.urls[service] + path, headers=headers, params=params
+            async with self._session.request(
+                method,
+                self.urls[service] + path,
+                headers=sent,
+                params=params,
+                data=None if body is None else orjson.dumps(body),
             ) as response:
-                body = await response.read()
-                data = orjson.loads(body) if body else None
+                raw = await response.read()
+                data = orjson.loads(raw) if raw else None
                 if response.status >= 400:
                     problem = data if isinstance(data, dict) else {}
                     raise DownstreamError(
@@ -74,9 +110,10 @@ class Downstream:
                         response.status,
                         str(problem.get("code", "downstream-error")),
                         str(problem.get("detail", f"{service} answered {response.status}")),
+                        list(problem.get("errors") or []),
                     )
                 return data
-        except (aiohttp.ClientError, TimeoutError) as exc:
+        except (aiohttp.ClientError, TimeoutError, orjson.JSONDecodeError) as exc:
             raise DownstreamError(
                 service, 503, "service-unavailable", f"The {service} service is not answering."
             ) from exc

@@ -7,32 +7,76 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import jwt
 import uvicorn
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.requests import HTTPConnection
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from harbour_gateway.context import Context
 from harbour_gateway.downstream import Downstream, DownstreamError
+from harbour_gateway.ide import with_examples
+from harbour_gateway.live import Live
+from harbour_gateway.ratelimit import SearchLimiter
 from harbour_gateway.schema import schema
 from harbour_gateway.settings import GatewaySettings
 from harbour_kit.auth import TokenVerifier, optional_principal
-from harbour_kit.errors import install_error_handlers, problem
+from harbour_kit.errors import HarbourError, install_error_handlers, problem
 from harbour_kit.events.envelope import current_traceparent, new_traceparent
 from harbour_kit.observability import Metrics, configure_logging, install_observability
+
+
+def _expiry(token: str) -> float | None:
+    """The `exp` of a token that has already been verified."""
+    claims = jwt.decode(token, options={"verify_signature": False})
+    exp = claims.get("exp")
+    return float(exp) if exp is not None else None
+
+
+class HarbourRouter(GraphQLRouter[Context, None]):
+    """GraphQL over HTTP and graphql-transport-ws, signing WebSocket callers in on connect."""
+
+    def __init__(self, verifier: TokenVerifier, **kwargs: Any) -> None:
+        super().__init__(schema, subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL], **kwargs)
+        self.verifier = verifier
+
+    async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
+        params = context.connection_params if isinstance(context.connection_params, dict) else {}
+        raw = str(params.get("authorization") or params.get("Authorization") or "")
+        token = raw.removeprefix("Bearer ").strip() or None
+        if token is None:
+            return None  # the public: queries over the socket, no subscriptions
+        try:
+            principal = await self.verifier.verify(token)
+        except HarbourError as exc:
+            raise ConnectionRejectionError({"code": "invalid-token"}) from exc
+        context.sign_in(principal, _expiry(token))
+        return None
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        return HTMLResponse(with_examples(self.graphql_ide_html))
 
 
 def create(settings: GatewaySettings | None = None) -> FastAPI:
     """The gateway's ASGI application."""
     settings = settings or GatewaySettings()
     configure_logging("gateway", settings.log_level)
-    downstream = Downstream(settings)
+    metrics = Metrics()
+    downstream = Downstream(settings, metrics.registry)
+    live = Live(settings.nats_url, settings.events_namespace)
+    limiter = SearchLimiter(settings.search_rate_limit)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await downstream.start()
+        await live.start()
         try:
             yield
         finally:
+            await live.close()
             await downstream.close()
 
     app = FastAPI(
@@ -40,16 +84,18 @@ def create(settings: GatewaySettings | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
-    app.state.verifier = TokenVerifier(
+    verifier = TokenVerifier(
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
         algorithms=settings.jwt_algorithms,
         public_key_file=None if settings.jwt_jwks_url else settings.public_key_path,
         jwks_url=settings.jwt_jwks_url,
     )
+    app.state.verifier = verifier
     app.state.downstream = downstream
+    app.state.live = live
     install_error_handlers(app)
-    install_observability(app, Metrics())
+    install_observability(app, metrics)
 
     @app.middleware("http")
     async def _trace(
@@ -61,14 +107,26 @@ def create(settings: GatewaySettings | None = None) -> FastAPI:
         finally:
             current_traceparent.reset(token)
 
-    async def context(request: Request) -> dict[str, Any]:
-        return {
-            "principal": await optional_principal(request),
-            "downstream": downstream,
-            "request": request,
-        }
+    async def context(connection: HTTPConnection) -> Context:
+        # A WebSocket connection signs in later, with the token in its connection_init payload.
+        principal = await optional_principal(connection)
+        return Context(
+            principal=principal,
+            downstream=downstream,
+            live=live,
+            limiter=limiter,
+            client_address=connection.client.host if connection.client else "unknown",
+            token_expires_at=_expiry(principal.token) if principal else None,
+        )
 
-    app.include_router(GraphQLRouter(schema, context_getter=context), prefix="/graphql")
+    app.include_router(
+        HarbourRouter(
+            verifier,
+            context_getter=context,
+            graphql_ide="graphiql" if settings.graphiql else None,
+        ),
+        prefix="/graphql",
+    )
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

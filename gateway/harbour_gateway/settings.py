@@ -16,3 +16,5 @@ class GatewaySettings(ServiceSettings):
     referrals_url: str = "http://127.0.0.1:8002"
     notifications_url: str = "http://127.0.0.1:8003"
     downstream_timeout: float = 5.0
+    search_rate_limit: str = "120/minute"  # anonymous searches per client address
+    graphiql: bool = True

@@ -173,7 +173,7 @@ async def list_referrals(
     more = len(rows) > limit
     rows = rows[:limit]
     return {
-        "items": [view(r, principal, runtime) for r in rows],
+        "items": [{**view(r, principal, runtime), "cursor": _cursor(r)} for r in rows],
         "next_cursor": _cursor(rows[-1]) if more and rows else None,
     }
 

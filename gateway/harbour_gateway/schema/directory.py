@@ -1,0 +1,560 @@
+"""The public directory: nearby services, services, organisations, categories and places."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from harbour_gateway.context import Info
+from harbour_gateway.downstream import DownstreamError
+from harbour_gateway.permissions import OrgAdmin, PartnerStaff, SignedIn
+from harbour_gateway.problems import (
+    Forbidden,
+    NotFound,
+    Problem,
+    ValidationProblem,
+    invalid,
+    outage,
+    typed,
+)
+from harbour_gateway.schema.relay import (
+    Connection,
+    Edge,
+    PageInfo,
+    offset_after,
+    offset_cursor,
+    page_window,
+)
+
+
+@strawberry.type(description="Too many searches from this address; wait and try again.")
+class RateLimited(Problem):
+    retry_after_seconds: int
+
+
+@strawberry.type(description="A partner organisation.")
+class Organization:
+    id: strawberry.ID
+    name: str
+    description: str | None
+    email: str | None
+    website: str | None
+
+    @staticmethod
+    def of(record: dict[str, Any]) -> Organization:
+        """An organisation from a directory record."""
+        return Organization(
+            id=strawberry.ID(record["id"]),
+            name=record.get("name") or "",
+            description=record.get("description"),
+            email=record.get("email"),
+            website=record.get("website"),
+        )
+
+
+@strawberry.type(description="How a referral reaches the service, and how soon it answers.")
+class ReferralPathway:
+    method: str | None
+    instructions: str | None
+    response_days: int | None
+
+
+@strawberry.type(description="One opening period in the week (HSDS schedule).")
+class OpeningHours:
+    days: str | None = strawberry.field(description="RFC 5545 days, e.g. MO,TU,WE")
+    opens_at: str | None
+    closes_at: str | None
+    description: str | None
+
+
+@strawberry.type(description="A service a partner offers; fields load from the directory on use.")
+class Service:
+    id: strawberry.ID
+    record: strawberry.Private[dict[str, Any]]
+    full: strawberry.Private[bool] = False
+    locale: strawberry.Private[str | None] = None
+
+    async def _field(self, info: Info, name: str) -> Any:
+        if name in self.record or self.full:
+            return self.record.get(name)
+        loaded = await info.context.loaders.services(self.locale).load(str(self.id))
+        if loaded is not None:
+            self.record = {**loaded, **self.record}
+        return self.record.get(name)
+
+    @strawberry.field
+    async def name(self, info: Info) -> str:
+        return str(await self._field(info, "name") or "")
+
+    @strawberry.field
+    async def description(self, info: Info) -> str | None:
+        value = await self._field(info, "description")
+        return None if value is None else str(value)
+
+    @strawberry.field(description="active, inactive, defunct or temporarily closed")
+    async def status(self, info: Info) -> str | None:
+        value = await self._field(info, "status")
+        return None if value is None else str(value)
+
+    @strawberry.field(description="Category codes, e.g. legal.protection-claim")
+    async def categories(self, info: Info) -> list[str]:
+        return list(await self._field(info, "categories") or [])
+
+    @strawberry.field(description="What it costs, in words")
+    async def fees(self, info: Info) -> str | None:
+        value = await self._field(info, "fees_description")
+        return None if value is None else str(value)
+
+    @strawberry.field(description="How to apply, in words")
+    async def application_process(self, info: Info) -> str | None:
+        value = await self._field(info, "application_process")
+        return None if value is None else str(value)
+
+    @strawberry.field(description="Who may use it: immigration status, age, gender, documents")
+    async def eligibility(self, info: Info) -> JSON | None:
+        return await self._field(info, "eligibility")
+
+    @strawberry.field(description="Whether it takes referrals now (null when unknown)")
+    async def accepting_referrals(self, info: Info) -> bool | None:
+        intake = await self._field(info, "intake") or {}
+        value = intake.get("accepting_referrals")
+        return None if value is None else bool(value)
+
+    @strawberry.field(description="Weeks a new client waits, where the partner says")
+    async def waitlist_weeks(self, info: Info) -> int | None:
+        intake = await self._field(info, "intake") or {}
+        return intake.get("waitlist_weeks")
+
+    @strawberry.field(description="When the partner last updated its intake figures")
+    async def intake_updated_at(self, info: Info) -> str | None:
+        intake = await self._field(info, "intake") or {}
+        return intake.get("updated_at")
+
+    @strawberry.field
+    async def referral_pathway(self, info: Info) -> ReferralPathway | None:
+        pathway = await self._field(info, "referral_pathway")
+        if not pathway:
+            return None
+        return ReferralPathway(
+            method=pathway.get("method"),
+            instructions=pathway.get("instructions"),
+            response_days=pathway.get("response_days"),
+        )
+
+    @strawberry.field(description="When the listing was last checked with the partner")
+    async def last_verified(self, info: Info) -> str | None:
+        value = await self._field(info, "assured_date")
+        return None if value is None else str(value)
+
+    @strawberry.field(description="The listing's version, for change tracking")
+    async def version(self, info: Info) -> int | None:
+        value = await self._field(info, "version")
+        return None if value is None else int(value)
+
+    @strawberry.field(description="Weekly opening hours (from the full listing)")
+    async def opening_hours(self, info: Info) -> list[OpeningHours]:
+        schedules = self.record.get("schedules")
+        if schedules is None:
+            full = await _get(info, f"/services/{self.id}", {"locale": self.locale or "en"})
+            schedules = full.get("schedules") or []
+        return [
+            OpeningHours(
+                days=s.get("byday"),
+                opens_at=s.get("opens_at"),
+                closes_at=s.get("closes_at"),
+                description=s.get("description"),
+            )
+            for s in schedules
+        ]
+
+    @strawberry.field
+    async def organization(self, info: Info) -> Organization | None:
+        org_id = await self._field(info, "organization_id")
+        if org_id is None:
+            org_id = (self.record.get("organization") or {}).get("id")
+        if org_id is None:
+            return None
+        record = await info.context.loaders.organizations(self.locale).load(str(org_id))
+        return Organization.of(record) if record else None
+
+
+@strawberry.type(description="A district of Hong Kong.")
+class District:
+    id: str | None
+    name: str | None
+
+
+@strawberry.type(
+    description="Where a service is given; a confidential place shows only its district."
+)
+class Place:
+    name: str
+    latitude: float | None
+    longitude: float | None
+    address: str | None
+    transportation: str | None = strawberry.field(description="MTR exit, bus, walking directions")
+
+
+@strawberry.type(description="A service at one place, as a search finds it.")
+class NearbyService:
+    id: strawberry.ID = strawberry.field(description="The HSDS service_at_location id")
+    service: Service
+    place: Place
+    district: District
+    distance: float | None = strawberry.field(description="Metres from the searched point")
+    open_now: bool | None = strawberry.field(description="Null when the hours are not known")
+    hours_today: list[str]
+    languages: list[str]
+    free: bool
+    fees: str | None
+    eligibility: JSON | None
+    accepting_referrals: bool | None
+    wheelchair_accessible: bool | None
+    confidential: bool
+    phones: list[str]
+    last_verified: str | None
+
+    @strawberry.field(description="How to get there: the directions, else the address")
+    def how_to_get_there(self) -> str | None:
+        return self.place.transportation or self.place.address
+
+    @staticmethod
+    def of(item: dict[str, Any], locale: str) -> NearbyService:
+        """A search result from the directory's service_at_locations item."""
+        location = item.get("location") or {}
+        addresses = location.get("addresses") or []
+        district = item.get("district") or {}
+        card = item["service"]
+        return NearbyService(
+            id=strawberry.ID(item["id"]),
+            service=Service(
+                id=strawberry.ID(card["id"]),
+                record={
+                    "name": card.get("name"),
+                    "description": card.get("description"),
+                    "status": card.get("status"),
+                    "categories": item.get("categories"),
+                    "organization_id": (card.get("organization") or {}).get("id"),
+                },
+                locale=locale,
+            ),
+            place=Place(
+                name=location.get("name") or "",
+                latitude=location.get("latitude"),
+                longitude=location.get("longitude"),
+                address=addresses[0].get("address_1") if addresses else None,
+                transportation=location.get("transportation"),
+            ),
+            district=District(id=district.get("id"), name=district.get("name")),
+            distance=item.get("distance"),
+            open_now=item.get("open_now"),
+            hours_today=list(item.get("hours_today") or []),
+            languages=list(item.get("languages") or []),
+            free=bool(item.get("free")),
+            fees=item.get("fees"),
+            eligibility=item.get("eligibility"),
+            accepting_referrals=item.get("accepting_referrals"),
+            wheelchair_accessible=item.get("wheelchair_accessible"),
+            confidential=bool(item.get("confidential")),
+            phones=list(item.get("phones") or []),
+            last_verified=item.get("last_verified"),
+        )
+
+
+@strawberry.type(description="A category of help, with its sub-categories.")
+class Category:
+    code: str
+    name: str
+    children: list[Category]
+
+
+@strawberry.type(description="A place name Harbour knows: a district, MTR station or landmark.")
+class Gazetteer:
+    id: str
+    kind: str
+    name_en: str
+    name_zh: str | None
+    district: str | None
+    latitude: float
+    longitude: float
+
+
+@strawberry.input(description="Filters for a search; all of them must hold.")
+class ServiceFilter:
+    categories: list[str] | None = strawberry.field(default=None, description="Any of these codes")
+    languages: list[str] | None = strawberry.field(default=None, description="Any of these spoken")
+    open_now: bool = False
+    open_at: datetime | None = None
+    free_only: bool = False
+    accepting_referrals: bool = False
+    eligible_for: str | None = strawberry.field(
+        default=None, description="An immigration status, e.g. non-refoulement-claimant"
+    )
+    include_unknown_eligibility: bool = False
+    wheelchair: bool = False
+    text: str | None = strawberry.field(default=None, description="Words, English or Chinese")
+
+
+@strawberry.input(description="A service's intake capacity.")
+class IntakeInput:
+    accepting_referrals: bool | None = None
+    waitlist_weeks: int | None = None
+    waitlist_length: int | None = None
+
+
+@strawberry.input(description="One weekly opening period.")
+class OpeningHoursInput:
+    days: str = strawberry.field(description="RFC 5545 days, e.g. MO,TU,WE,TH,FR")
+    opens_at: str = strawberry.field(description="HH:MM, local time")
+    closes_at: str = strawberry.field(description="HH:MM; earlier than opensAt for overnight")
+    description: str | None = None
+
+
+NearbyServices = Connection[NearbyService]
+NearbyServicesResult = Annotated[
+    NearbyServices | ValidationProblem | RateLimited, strawberry.union("NearbyServicesResult")
+]
+ServiceResult = Annotated[Service | NotFound, strawberry.union("ServiceResult")]
+OrganizationResult = Annotated[Organization | NotFound, strawberry.union("OrganizationResult")]
+ServiceChange = Annotated[
+    Service | NotFound | Forbidden | ValidationProblem, strawberry.union("ServiceChange")
+]
+
+
+async def _get(info: Info, path: str, params: dict[str, str] | None = None) -> Any:
+    try:
+        return await info.context.downstream.get(
+            "directory", path, token=info.context.token, params=params
+        )
+    except DownstreamError as exc:
+        raise outage(exc) from exc
+
+
+def search_params(
+    *,
+    near: str | None,
+    lat: float | None,
+    lng: float | None,
+    radius: float | None,
+    filter: ServiceFilter | None,
+    locale: str,
+) -> dict[str, str]:
+    """The directory's query parameters for a GraphQL search."""
+    params: dict[str, str] = {"locale": locale}
+    for key, value in (("near", near), ("lat", lat), ("lng", lng), ("radius", radius)):
+        if value is not None:
+            params[key] = str(value)
+    f = filter or ServiceFilter()
+    if f.categories:
+        params["category"] = ",".join(f.categories)
+    if f.languages:
+        params["language"] = ",".join(f.languages)
+    if f.eligible_for:
+        params["eligible"] = f.eligible_for
+    if f.text:
+        params["q"] = f.text
+    if f.open_at:
+        params["open_at"] = f.open_at.isoformat()
+    flags = {
+        "open_now": f.open_now,
+        "free": f.free_only,
+        "accepting_referrals": f.accepting_referrals,
+        "include_unknown_eligibility": f.include_unknown_eligibility,
+        "wheelchair": f.wheelchair,
+    }
+    params.update({k: "true" for k, on in flags.items() if on})
+    return params
+
+
+@strawberry.type
+class DirectoryQuery:
+    @strawberry.field(description="Services near a place or point, nearest first (public).")
+    async def nearby_services(
+        self,
+        info: Info,
+        near: str | None = None,
+        lat: float | None = None,
+        lng: float | None = None,
+        radius: Annotated[float | None, strawberry.argument(description="Metres")] = None,
+        filter: ServiceFilter | None = None,
+        first: int = 20,
+        after: str | None = None,
+        locale: str | None = None,
+    ) -> NearbyServicesResult:
+        context = info.context
+        if context.principal is None and not await context.limiter.allow(context.client_address):
+            return RateLimited(
+                code="rate-limited",
+                message="Too many searches from here; wait a minute and try again.",
+                retry_after_seconds=60,
+            )
+        if not 1 <= first <= 100:
+            return invalid("first", "must be between 1 and 100")
+        start = offset_after(after)
+        if isinstance(start, ValidationProblem):
+            return start
+        page, per_page, skip = page_window(start, first)
+        locale = locale or context.locale
+        params = search_params(
+            near=near, lat=lat, lng=lng, radius=radius, filter=filter, locale=locale
+        )
+        params.update(page=str(page), per_page=str(per_page))
+        try:
+            data = await context.downstream.get(
+                "directory", "/service_at_locations", token=context.token, params=params
+            )
+        except DownstreamError as exc:
+            problem = typed(exc)
+            if isinstance(problem, ValidationProblem):
+                return problem
+            raise outage(exc) from exc
+        items = data["contents"][skip:]
+        edges = [
+            Edge(cursor=offset_cursor(start + i), node=NearbyService.of(item, locale))
+            for i, item in enumerate(items)
+        ]
+        total = int(data["total_items"])
+        return NearbyServices(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=start + len(edges) < total,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+            total_count=total,
+        )
+
+    @strawberry.field(description="One service (public).")
+    async def service(
+        self, info: Info, id: strawberry.ID, locale: str | None = None
+    ) -> ServiceResult:
+        try:
+            record = await info.context.downstream.get(
+                "directory",
+                f"/services/{id}",
+                token=info.context.token,
+                params={"locale": locale or info.context.locale},
+            )
+        except DownstreamError as exc:
+            problem = typed(exc)
+            if isinstance(problem, NotFound):
+                return problem
+            raise outage(exc) from exc
+        return Service(
+            id=strawberry.ID(record["id"]), record=record, full=True, locale=locale or None
+        )
+
+    @strawberry.field(description="One organisation (public).")
+    async def organization(
+        self, info: Info, id: strawberry.ID, locale: str | None = None
+    ) -> OrganizationResult:
+        try:
+            record = await info.context.downstream.get(
+                "directory",
+                f"/organizations/{id}",
+                token=info.context.token,
+                params={"locale": locale or info.context.locale},
+            )
+        except DownstreamError as exc:
+            problem = typed(exc)
+            if isinstance(problem, NotFound):
+                return problem
+            raise outage(exc) from exc
+        return Organization.of(record)
+
+    @strawberry.field(description="The category tree, in the caller's language (public).")
+    async def categories(self, info: Info, locale: str | None = None) -> list[Category]:
+        data = await _get(
+            info, "/taxonomy_terms", {"per_page": "500", "locale": locale or info.context.locale}
+        )
+        terms = [t for t in data["contents"] if t.get("taxonomy") == "harbour-categories"]
+        children: dict[str | None, list[dict[str, Any]]] = {}
+        for term in terms:
+            children.setdefault(term.get("parent_id"), []).append(term)
+
+        def tree(parent: str | None) -> list[Category]:
+            return [
+                Category(code=t["code"], name=t["name"], children=tree(t["id"]))
+                for t in sorted(children.get(parent, []), key=lambda t: str(t["code"]))
+            ]
+
+        return tree(None)
+
+    @strawberry.field(
+        description="Place names starting with `prefix`, English or Chinese (public)."
+    )
+    async def places(self, info: Info, prefix: str, limit: int = 10) -> list[Gazetteer]:
+        if not prefix.strip():
+            return []
+        data = await _get(info, "/places", {"prefix": prefix, "limit": str(max(1, min(limit, 50)))})
+        return [
+            Gazetteer(
+                id=p["id"],
+                kind=p["kind"],
+                name_en=p["name_en"],
+                name_zh=p.get("name_zh"),
+                district=p.get("district"),
+                latitude=p["latitude"],
+                longitude=p["longitude"],
+            )
+            for p in data["contents"]
+        ]
+
+
+async def _change(info: Info, method: str, path: str, body: Any) -> ServiceChange:
+    try:
+        record = await info.context.downstream.request(
+            method, "directory", path, token=info.context.token, body=body
+        )
+    except DownstreamError as exc:
+        problem = typed(exc)
+        if isinstance(problem, NotFound | Forbidden | ValidationProblem):
+            return problem
+        return ValidationProblem(code=problem.code, message=problem.message, fields=[])
+    return Service(id=strawberry.ID(record.get("id") or path.split("/")[2]), record=record)
+
+
+@strawberry.type
+class DirectoryMutation:
+    @strawberry.mutation(
+        description="Update a service's intake capacity (your organisation's services).",
+        permission_classes=[SignedIn, PartnerStaff],
+    )
+    async def update_intake(
+        self, info: Info, service_id: strawberry.ID, intake: IntakeInput
+    ) -> ServiceChange:
+        body = {k: v for k, v in vars(intake).items() if v is not None}
+        if not body:
+            return invalid("intake", "give at least one intake field")
+        return await _change(info, "PATCH", f"/services/{service_id}/intake", body)
+
+    @strawberry.mutation(
+        description="Replace a service's weekly opening hours (your organisation's admins).",
+        permission_classes=[SignedIn, OrgAdmin],
+    )
+    async def update_opening_hours(
+        self, info: Info, service_id: strawberry.ID, hours: list[OpeningHoursInput]
+    ) -> ServiceChange:
+        try:
+            record = await info.context.downstream.get(
+                "directory", f"/services/{service_id}", token=info.context.token
+            )
+        except DownstreamError as exc:
+            problem = typed(exc)
+            return problem if isinstance(problem, NotFound | Forbidden) else invalid("id", str(exc))
+        record["schedules"] = [
+            {
+                "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"harbour:{service_id}:hours:{i}")),
+                "service_id": str(service_id),
+                "freq": "WEEKLY",
+                "byday": h.days,
+                "opens_at": h.opens_at,
+                "closes_at": h.closes_at,
+                "description": h.description,
+            }
+            for i, h in enumerate(hours)
+        ]
+        return await _change(info, "PUT", f"/services/{service_id}", record)

@@ -1,0 +1,625 @@
+"""Referrals: consent, sending, the partner's inbox and every step of the lifecycle."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from harbour_gateway.context import Info
+from harbour_gateway.downstream import DownstreamError
+from harbour_gateway.permissions import NetworkAdmin, PartnerStaff, SignedIn, SocialWorker
+from harbour_gateway.problems import (
+    Conflict,
+    ConsentMissing,
+    Forbidden,
+    NotFound,
+    ValidationProblem,
+    outage,
+    typed,
+)
+from harbour_gateway.schema.directory import Organization, Service
+from harbour_gateway.schema.relay import Connection, Edge, PageInfo
+
+
+@strawberry.enum(description="Why a partner declines a referral.")
+class RejectReason(Enum):
+    NO_CAPACITY = "no-capacity"
+    INELIGIBLE = "ineligible"
+    OUT_OF_SCOPE = "out-of-scope"
+    UNREACHABLE = "unreachable"
+    DUPLICATE = "duplicate"
+    OTHER = "other"
+
+
+@strawberry.enum(description="Why a referral is on hold.")
+class HoldReason(Enum):
+    AWAITING_INFORMATION = "awaiting-information"
+    WAITLISTED = "waitlisted"
+    CLIENT_UNREACHABLE = "client-unreachable"
+
+
+@strawberry.type(description="One step in a referral's history.")
+class HistoryEntry:
+    version: int
+    action: str
+    from_status: str | None
+    to_status: str
+    business_status: str | None
+    actor: str | None
+    actor_organization_id: str | None
+    at: str
+
+
+@strawberry.type(description="A message on a referral, visible to both organisations.")
+class Note:
+    id: strawberry.ID
+    author: str | None
+    author_organization_id: str | None
+    body: str
+    created_at: str | None
+
+
+@strawberry.type(description="A handoff of a claimant from a referrer to a partner's service.")
+class Referral:
+    id: strawberry.ID
+    reference: str = strawberry.field(description="What people quote, e.g. R-8F3K2Q")
+    version: int = strawberry.field(description="Pass it back to change the referral")
+    status: str = strawberry.field(description="FHIR Task status")
+    business_status: str | None
+    purpose: str
+    urgency: str
+    recipient_worker: str | None
+    assignee: str | None
+    replaces_id: strawberry.ID | None
+    link_kind: str | None
+    consent_id: strawberry.ID | None
+    created_at: str | None
+    sent_at: str | None
+    acknowledge_by: str | None
+    decide_by: str | None
+    closed_at: str | None
+    outcome: str | None
+    side: str | None = strawberry.field(description="referrer or recipient: your side of it")
+    allowed_actions: list[str] = strawberry.field(description="What you may do next")
+    record: strawberry.Private[dict[str, Any]]
+
+    @staticmethod
+    def of(record: dict[str, Any]) -> Referral:
+        """A referral from the referrals service's view of it."""
+        return Referral(
+            id=strawberry.ID(record["id"]),
+            reference=record["reference"],
+            version=record["version"],
+            status=record["status"],
+            business_status=record.get("business_status"),
+            purpose=record["purpose"],
+            urgency=record["urgency"],
+            recipient_worker=record.get("recipient_worker"),
+            assignee=record.get("assignee"),
+            replaces_id=record.get("replaces_id"),
+            link_kind=record.get("link_kind"),
+            consent_id=record.get("consent_id"),
+            created_at=record.get("created_at"),
+            sent_at=record.get("sent_at"),
+            acknowledge_by=record.get("acknowledge_by"),
+            decide_by=record.get("decide_by"),
+            closed_at=record.get("closed_at"),
+            outcome=record.get("outcome"),
+            side=record.get("side"),
+            allowed_actions=list(record.get("allowed_actions") or []),
+            record=record,
+        )
+
+    @strawberry.field(description="The service it was sent to")
+    def service(self) -> Service:
+        return Service(id=strawberry.ID(self.record["service_id"]), record={})
+
+    @strawberry.field(description="Services to try next, in order")
+    def candidates(self) -> list[Service]:
+        return [
+            Service(id=strawberry.ID(s), record={}) for s in self.record.get("candidates") or []
+        ]
+
+    @strawberry.field
+    async def referrer_organization(self, info: Info) -> Organization | None:
+        found = await info.context.loaders.organizations().load(
+            self.record["referrer_organization_id"]
+        )
+        return Organization.of(found) if found else None
+
+    @strawberry.field
+    async def recipient_organization(self, info: Info) -> Organization | None:
+        found = await info.context.loaders.organizations().load(
+            self.record["recipient_organization_id"]
+        )
+        return Organization.of(found) if found else None
+
+    @strawberry.field(description="Every step so far")
+    async def history(self, info: Info) -> list[HistoryEntry]:
+        rows = self.record.get("history")
+        if rows is None:
+            rows = (await _get(info, f"/referrals/{self.id}"))["history"]
+        return [
+            HistoryEntry(
+                version=h["version"],
+                action=h["action"],
+                from_status=h.get("from"),
+                to_status=h["to"],
+                business_status=h.get("business_status"),
+                actor=h.get("actor"),
+                actor_organization_id=h.get("actor_organization_id"),
+                at=h["at"],
+            )
+            for h in rows
+        ]
+
+    @strawberry.field(description="The messages on it (each read is audited)")
+    async def notes(self, info: Info) -> list[Note]:
+        data = await _get(info, f"/referrals/{self.id}/notes")
+        return [
+            Note(
+                id=strawberry.ID(n["id"]),
+                author=n.get("author"),
+                author_organization_id=n.get("author_organization_id"),
+                body=n["body"],
+                created_at=n.get("created_at"),
+            )
+            for n in data["items"]
+        ]
+
+    @strawberry.field(
+        description="What the consent let the referrer share about the claimant (audited; only "
+        "while the referral is open to you)"
+    )
+    async def shared_details(self, info: Info) -> JSON | None:
+        data = await _get(info, f"/referrals/{self.id}/claimant")
+        shared: Any = data.get("shared")
+        return shared
+
+
+@strawberry.type(description="A claimant's recorded consent to share their details.")
+class Consent:
+    id: strawberry.ID
+    claimant_id: strawberry.ID
+    purpose: str
+    any_partner: bool
+    receiving_organization_ids: list[str]
+    data_categories: list[str]
+    method: str
+    given_at: str
+    expires_at: str | None
+    withdrawn_at: str | None
+    active: bool
+
+    @staticmethod
+    def of(record: dict[str, Any]) -> Consent:
+        """A consent from the referrals service's view of it."""
+        return Consent(
+            id=strawberry.ID(record["id"]),
+            claimant_id=strawberry.ID(record["claimant_id"]),
+            purpose=record["purpose"],
+            any_partner=record["any_partner"],
+            receiving_organization_ids=list(record["receiving_organization_ids"]),
+            data_categories=list(record["data_categories"]),
+            method=record["method"],
+            given_at=record["given_at"],
+            expires_at=record.get("expires_at"),
+            withdrawn_at=record.get("withdrawn_at"),
+            active=record["active"],
+        )
+
+
+@strawberry.type(description="A claimant was recorded; only this id leaves the referrals service.")
+class ClaimantRecorded:
+    id: strawberry.ID
+
+
+@strawberry.input(description="How to reach a claimant safely.")
+class SafeContactInput:
+    voicemail_ok: bool = False
+    sms_ok: bool = True
+    whatsapp_ok: bool = False
+    best_times: str = ""
+    notes: str = ""
+
+
+@strawberry.input(description="A claimant's details, stored encrypted.")
+class ClaimantInput:
+    name: str = strawberry.field(description="Name or alias")
+    alias: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    safe_contact: SafeContactInput | None = None
+    languages: list[str] | None = None
+    interpreter_needed: bool = False
+
+
+@strawberry.input(description="Consent as the claimant gave it.")
+class ConsentInput:
+    claimant_id: strawberry.ID
+    purpose: str = strawberry.field(description="A top-level category, e.g. legal")
+    any_partner: bool = False
+    receiving_organization_ids: list[strawberry.ID] | None = None
+    data_categories: list[str] = strawberry.field(
+        description="identity, contact, languages, needs, vulnerability"
+    )
+    method: str = strawberry.field(description="verbal, written or guardian")
+    expires_at: str | None = None
+
+
+@strawberry.input(description="A new referral.")
+class ReferralInput:
+    claimant_id: strawberry.ID
+    service_id: strawberry.ID
+    purpose: str
+    urgency: str = "routine"
+    share: list[str] | None = strawberry.field(default=None, description="Data categories")
+    needs_summary: str = ""
+    vulnerability_flags: list[str] | None = None
+    candidates: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Services to try next, in order, if this one declines or expires"
+    )
+    recipient_worker: str | None = None
+    send: bool = strawberry.field(default=False, description="Send at once (needs consent)")
+
+
+@strawberry.input(description="Which referrals to list.")
+class ReferralFilter:
+    statuses: list[str] | None = None
+
+
+ReferralResult = Annotated[Referral | Forbidden, strawberry.union("ReferralResult")]
+ReferralChange = Annotated[
+    Referral | NotFound | Forbidden | Conflict | ValidationProblem | ConsentMissing,
+    strawberry.union("ReferralChange"),
+]
+ConsentChange = Annotated[
+    Consent | NotFound | Forbidden | ValidationProblem, strawberry.union("ConsentChange")
+]
+ClaimantChange = Annotated[
+    ClaimantRecorded | Forbidden | ValidationProblem, strawberry.union("ClaimantChange")
+]
+NoteChange = Annotated[Note | Forbidden | ValidationProblem, strawberry.union("NoteChange")]
+Referrals = Connection[Referral]
+
+
+async def _get(info: Info, path: str, params: dict[str, str] | None = None) -> Any:
+    try:
+        return await info.context.downstream.get(
+            "referrals", path, token=info.context.token, params=params
+        )
+    except DownstreamError as exc:
+        if exc.status >= 500 or exc.status == 401:
+            raise outage(exc) from exc
+        problem = typed(exc, hide_existence=True)
+        raise outage(
+            DownstreamError("referrals", exc.status, problem.code, problem.message)
+        ) from exc
+
+
+async def _list(
+    info: Info, box: str, filter: ReferralFilter | None, first: int, after: str | None
+) -> Referrals:
+    params = {"box": box, "limit": str(max(1, min(first, 200)))}
+    if filter and filter.statuses:
+        params["status"] = ",".join(filter.statuses)
+    if after:
+        params["cursor"] = after
+    data = await _get(info, "/referrals", params)
+    edges = [Edge(cursor=r["cursor"], node=Referral.of(r)) for r in data["items"]]
+    return Referrals(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=data.get("next_cursor") is not None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )
+
+
+async def _write(
+    info: Info,
+    path: str,
+    body: Any = None,
+    *,
+    version: int | None = None,
+    idempotency_key: str | None = None,
+) -> Any:
+    headers = {}
+    if version is not None:
+        headers["if-match"] = f'"{version}"'
+    if idempotency_key:
+        headers["idempotency-key"] = idempotency_key
+    return await info.context.downstream.request(
+        "POST", "referrals", path, token=info.context.token, body=body, headers=headers
+    )
+
+
+async def _referral_change(
+    info: Info, path: str, body: Any = None, *, version: int | None = None, key: str | None = None
+) -> ReferralChange:
+    try:
+        return Referral.of(await _write(info, path, body, version=version, idempotency_key=key))
+    except DownstreamError as exc:
+        return typed(exc, hide_existence=True)
+
+
+def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+@strawberry.type
+class ReferralsQuery:
+    @strawberry.field(
+        description="Referrals my organisation sent, newest first.",
+        permission_classes=[SignedIn, SocialWorker],
+    )
+    async def referrals(
+        self,
+        info: Info,
+        filter: ReferralFilter | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Referrals:
+        return await _list(info, "sent", filter, first, after)
+
+    @strawberry.field(
+        description="Referrals sent to my organisation, newest first.",
+        permission_classes=[SignedIn, PartnerStaff],
+    )
+    async def inbox(
+        self,
+        info: Info,
+        filter: ReferralFilter | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Referrals:
+        return await _list(info, "inbox", filter, first, after)
+
+    @strawberry.field(
+        description="One referral with its history, if it is open to your organisation.",
+        permission_classes=[SignedIn],
+    )
+    async def referral(self, info: Info, id: strawberry.ID) -> ReferralResult:
+        try:
+            record = await info.context.downstream.get(
+                "referrals", f"/referrals/{id}", token=info.context.token
+            )
+        except DownstreamError as exc:
+            problem = typed(exc, hide_existence=True)
+            if isinstance(problem, Forbidden):
+                return problem
+            return Forbidden(code=problem.code, message=problem.message)
+        return Referral.of(record)
+
+    @strawberry.field(
+        description="A claimant's consents (your organisation's claimants).",
+        permission_classes=[SignedIn, SocialWorker],
+    )
+    async def consents(self, info: Info, claimant_id: strawberry.ID) -> list[Consent]:
+        data = await _get(info, "/consents", {"claimant_id": str(claimant_id)})
+        return [Consent.of(c) for c in data["items"]]
+
+    @strawberry.field(
+        description="Network figures: volumes, time to acknowledge and accept, declines by "
+        "reason, by category and district; no personal data.",
+        permission_classes=[SignedIn, NetworkAdmin],
+    )
+    async def network_figures(self, info: Info) -> JSON:
+        figures: Any = await _get(info, "/figures")
+        return figures
+
+
+def _step(name: str, description: str, *roles: type) -> Any:
+    """A mutation for one lifecycle action without inputs beyond the version."""
+
+    async def resolve(
+        info: Info, id: strawberry.ID, version: int | None = None, text: str | None = None
+    ) -> ReferralChange:
+        return await _referral_change(
+            info, f"/referrals/{id}/actions/{name}", _drop_none({"text": text}), version=version
+        )
+
+    return strawberry.mutation(
+        resolver=resolve, description=description, permission_classes=[SignedIn, *roles]
+    )
+
+
+@strawberry.type
+class ReferralsMutation:
+    @strawberry.mutation(
+        description="Record a claimant (details are encrypted).",
+        permission_classes=[SignedIn, SocialWorker],
+    )
+    async def record_claimant(self, info: Info, details: ClaimantInput) -> ClaimantChange:
+        body = _drop_none(
+            {
+                "name": details.name,
+                "alias": details.alias,
+                "phone": details.phone,
+                "email": details.email,
+                "languages": details.languages,
+                "interpreter_needed": details.interpreter_needed,
+                "safe_contact": vars(details.safe_contact) if details.safe_contact else None,
+            }
+        )
+        try:
+            data = await _write(info, "/claimants", body)
+        except DownstreamError as exc:
+            problem = typed(exc)
+            if isinstance(problem, Forbidden | ValidationProblem):
+                return problem
+            return ValidationProblem(code=problem.code, message=problem.message, fields=[])
+        return ClaimantRecorded(id=strawberry.ID(data["id"]))
+
+    @strawberry.mutation(
+        description="Record a claimant's consent.", permission_classes=[SignedIn, SocialWorker]
+    )
+    async def record_consent(self, info: Info, consent: ConsentInput) -> ConsentChange:
+        body = _drop_none(
+            {
+                "claimant_id": str(consent.claimant_id),
+                "purpose": consent.purpose,
+                "any_partner": consent.any_partner,
+                "receiving_organization_ids": [str(o) for o in consent.receiving_organization_ids]
+                if consent.receiving_organization_ids
+                else None,
+                "data_categories": consent.data_categories,
+                "method": consent.method,
+                "expires_at": consent.expires_at,
+            }
+        )
+        return await _consent_change(info, "/consents", body)
+
+    @strawberry.mutation(
+        description="Withdraw a consent: the open referrals it covered are cancelled at once.",
+        permission_classes=[SignedIn, SocialWorker],
+    )
+    async def withdraw_consent(self, info: Info, id: strawberry.ID) -> ConsentChange:
+        return await _consent_change(info, f"/consents/{id}/withdraw", None)
+
+    @strawberry.mutation(
+        description="Create a referral, optionally sent at once; the same idempotency key "
+        "never makes two.",
+        permission_classes=[SignedIn, SocialWorker],
+    )
+    async def create_referral(
+        self, info: Info, referral: ReferralInput, idempotency_key: str | None = None
+    ) -> ReferralChange:
+        body = _drop_none(
+            {
+                "claimant_id": str(referral.claimant_id),
+                "service_id": str(referral.service_id),
+                "purpose": referral.purpose,
+                "urgency": referral.urgency,
+                "share": referral.share,
+                "needs_summary": referral.needs_summary,
+                "vulnerability_flags": referral.vulnerability_flags,
+                "candidates": [str(c) for c in referral.candidates]
+                if referral.candidates
+                else None,
+                "recipient_worker": referral.recipient_worker,
+                "send": referral.send,
+            }
+        )
+        return await _referral_change(info, "/referrals", body, key=idempotency_key)
+
+    send_referral = _step("send", "Send a draft (needs a covering consent).", SocialWorker)
+    cancel_referral = _step("cancel", "Cancel an open referral you sent.", SocialWorker)
+    acknowledge_referral = _step("acknowledge", "Say you have received it.", PartnerStaff)
+    start_referral = _step("start", "Start work on an accepted referral.", PartnerStaff)
+    resume_referral = _step("resume", "Resume a referral on hold.", PartnerStaff)
+    mark_referral_entered_in_error = _step(
+        "enter-in-error", "Mark a referral entered in error (audited).", NetworkAdmin
+    )
+
+    @strawberry.mutation(
+        description="Accept a referral and assign the worker who will see the claimant.",
+        permission_classes=[SignedIn, PartnerStaff],
+    )
+    async def accept_referral(
+        self, info: Info, id: strawberry.ID, assignee: str, version: int | None = None
+    ) -> ReferralChange:
+        return await _referral_change(
+            info, f"/referrals/{id}/actions/accept", {"assignee": assignee}, version=version
+        )
+
+    @strawberry.mutation(
+        description="Decline a referral with a coded reason.",
+        permission_classes=[SignedIn, PartnerStaff],
+    )
+    async def reject_referral(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        reason: RejectReason,
+        text: str | None = None,
+        version: int | None = None,
+    ) -> ReferralChange:
+        body = _drop_none({"reason": reason.value, "text": text})
+        return await _referral_change(
+            info, f"/referrals/{id}/actions/reject", body, version=version
+        )
+
+    @strawberry.mutation(
+        description="Put a referral on hold.", permission_classes=[SignedIn, PartnerStaff]
+    )
+    async def hold_referral(
+        self, info: Info, id: strawberry.ID, reason: HoldReason, version: int | None = None
+    ) -> ReferralChange:
+        return await _referral_change(
+            info, f"/referrals/{id}/actions/hold", {"hold_reason": reason.value}, version=version
+        )
+
+    @strawberry.mutation(
+        description="Close a referral as completed, with its outcome.",
+        permission_classes=[SignedIn, PartnerStaff],
+    )
+    async def complete_referral(
+        self, info: Info, id: strawberry.ID, outcome: str, version: int | None = None
+    ) -> ReferralChange:
+        return await _referral_change(
+            info, f"/referrals/{id}/actions/complete", {"outcome": outcome}, version=version
+        )
+
+    @strawberry.mutation(
+        description="Close a referral as failed, with its outcome.",
+        permission_classes=[SignedIn, PartnerStaff],
+    )
+    async def fail_referral(
+        self, info: Info, id: strawberry.ID, outcome: str, version: int | None = None
+    ) -> ReferralChange:
+        return await _referral_change(
+            info, f"/referrals/{id}/actions/fail", {"outcome": outcome}, version=version
+        )
+
+    @strawberry.mutation(
+        description="Pass the claimant on to another partner's service (consent re-checked).",
+        permission_classes=[SignedIn, PartnerStaff],
+    )
+    async def forward_referral(
+        self, info: Info, id: strawberry.ID, service_id: strawberry.ID, version: int | None = None
+    ) -> ReferralChange:
+        return await _referral_change(
+            info, f"/referrals/{id}/forward", {"service_id": str(service_id)}, version=version
+        )
+
+    @strawberry.mutation(
+        description="Refer again after a decline or expiry: to a service, or the next candidate.",
+        permission_classes=[SignedIn, SocialWorker],
+    )
+    async def reroute_referral(
+        self, info: Info, id: strawberry.ID, service_id: strawberry.ID | None = None
+    ) -> ReferralChange:
+        body = _drop_none({"service_id": str(service_id) if service_id else None})
+        return await _referral_change(info, f"/referrals/{id}/reroute", body)
+
+    @strawberry.mutation(description="Add a message to a referral.", permission_classes=[SignedIn])
+    async def add_referral_note(self, info: Info, id: strawberry.ID, body: str) -> NoteChange:
+        try:
+            data = await _write(info, f"/referrals/{id}/notes", {"body": body})
+        except DownstreamError as exc:
+            problem = typed(exc, hide_existence=True)
+            if isinstance(problem, Forbidden | ValidationProblem):
+                return problem
+            return Forbidden(code=problem.code, message=problem.message)
+        principal = info.context.principal
+        return Note(
+            id=strawberry.ID(data["id"]),
+            author=principal.sub if principal else None,
+            author_organization_id=principal.org_id if principal else None,
+            body=body,
+            created_at=data.get("created_at"),
+        )
+
+
+async def _consent_change(info: Info, path: str, body: Any) -> ConsentChange:
+    try:
+        return Consent.of(await _write(info, path, body))
+    except DownstreamError as exc:
+        problem = typed(exc)
+        if isinstance(problem, NotFound | Forbidden | ValidationProblem):
+            return problem
+        return ValidationProblem(code=problem.code, message=problem.message, fields=[])

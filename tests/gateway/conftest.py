@@ -1,0 +1,185 @@
+"""The whole system behind a gateway on real loopback ports: services, NATS, GraphQL."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx
+import pytest
+import uvicorn
+import websockets
+from fastapi import FastAPI
+
+from harbour_gateway.main import create
+from harbour_gateway.settings import GatewaySettings
+from tests.conftest import Keys, Running, StartService, bearer, eventually
+from tests.harness import free_port
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "gateway" / "harbour_gateway" / "examples"
+Serve = Callable[..., Awaitable[str]]
+
+
+def example(name: str) -> str:
+    """An example document shipped with the gateway (the same ones GraphiQL and docs show)."""
+    return (EXAMPLES / f"{name}.graphql").read_text(encoding="utf-8")
+
+
+@pytest.fixture
+async def serve() -> AsyncIterator[Serve]:
+    """Serves ASGI applications on real loopback ports for the test."""
+    servers: list[tuple[uvicorn.Server, asyncio.Task[None]]] = []
+
+    async def _serve(app: FastAPI, *, lifespan: Literal["on", "off"] = "off") -> str:
+        port = free_port()
+        server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=port, lifespan=lifespan, log_config=None)
+        )
+        task = asyncio.create_task(server.serve())
+        servers.append((server, task))
+
+        async def started() -> bool:
+            return bool(server.started)
+
+        await eventually(started, within=10, interval=0.02)
+        return f"http://127.0.0.1:{port}"
+
+    yield _serve
+    for server, task in reversed(servers):
+        server.should_exit = True
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(task, 5)
+
+
+@dataclass
+class Stack:
+    """Running services and a gateway in front of them, reached over HTTP and WebSocket."""
+
+    directory: Running
+    referrals: Running
+    notifications: Running
+    url: str
+    client: httpx.AsyncClient
+    app: FastAPI
+
+    async def graphql(
+        self,
+        document: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        token: str | None = None,
+        operation: str | None = None,
+    ) -> dict[str, Any]:
+        """Posts one GraphQL request; returns the whole response body."""
+        response = await self.client.post(
+            "/graphql",
+            json={"query": document, "variables": variables or {}, "operationName": operation},
+            headers=bearer(token) if token else {},
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    async def data(
+        self,
+        document: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        token: str | None = None,
+        operation: str | None = None,
+    ) -> dict[str, Any]:
+        """The `data` of a request that must not fail."""
+        body = await self.graphql(document, variables, token=token, operation=operation)
+        assert "errors" not in body, body["errors"]
+        data: dict[str, Any] = body["data"]
+        return data
+
+    async def downstream_calls(self) -> dict[str, float]:
+        """Requests the gateway has made to each service, from its own /metrics."""
+        text = (await self.client.get("/metrics")).text
+        calls: dict[str, float] = {}
+        for line in text.splitlines():
+            if line.startswith("harbour_gateway_downstream_requests_total{"):
+                labels, value = line.rsplit(" ", 1)
+                service = labels.split('service="', 1)[1].split('"', 1)[0]
+                calls[service] = calls.get(service, 0) + float(value)
+        return calls
+
+
+@contextlib.asynccontextmanager
+async def start_stack(
+    start_service: StartService,
+    serve: Serve,
+    keys: Keys,
+    nats_url: str,
+    namespace: str,
+    *,
+    backend: str = "sqlite",
+    seed: Callable[[Running], Awaitable[Any]] | None = None,
+    **gateway: Any,
+) -> AsyncIterator[Stack]:
+    """Starts the three services on `backend`, then a gateway on a real port."""
+    directory = await start_service("directory", backend)
+    referrals = await start_service("referrals", backend)
+    notifications = await start_service("notifications", backend)
+    if seed is not None:
+        await seed(directory)
+    settings = GatewaySettings(
+        directory_url=await serve(directory.app),
+        referrals_url=await serve(referrals.app),
+        notifications_url=await serve(notifications.app),
+        jwt_public_key_file=keys.public_path,
+        nats_url=nats_url,
+        events_namespace=namespace,
+        downstream_timeout=5.0,
+        **gateway,
+    )
+    app = create(settings)
+    url = await serve(app, lifespan="on")
+    await asyncio.wait_for(app.state.live.ready.wait(), 10)
+    async with httpx.AsyncClient(base_url=url, timeout=20) as client:
+        yield Stack(directory, referrals, notifications, url, client, app)
+
+
+class Subscriber:
+    """A graphql-transport-ws client on a real WebSocket."""
+
+    def __init__(self, socket: websockets.ClientConnection) -> None:
+        self.socket = socket
+
+    async def subscribe(self, id: str, document: str, variables: dict[str, Any]) -> None:
+        """Starts one subscription."""
+        message = {
+            "id": id,
+            "type": "subscribe",
+            "payload": {"query": document, "variables": variables},
+        }
+        await self.socket.send(json.dumps(message))
+
+    async def next(self, within: float = 5.0) -> dict[str, Any]:
+        """The next message that is not a ping."""
+        while True:
+            message: dict[str, Any] = json.loads(await asyncio.wait_for(self.socket.recv(), within))
+            if message["type"] == "ping":
+                await self.socket.send(json.dumps({"type": "pong"}))
+                continue
+            return message
+
+
+@contextlib.asynccontextmanager
+async def subscriber(url: str, token: str | None) -> AsyncIterator[Subscriber]:
+    """Connects and initialises a graphql-transport-ws session, with `token` if given."""
+    ws_url = url.replace("http://", "ws://") + "/graphql"
+    async with websockets.connect(
+        ws_url, subprotocols=[websockets.Subprotocol("graphql-transport-ws")]
+    ) as socket:
+        payload = {"authorization": f"Bearer {token}"} if token else {}
+        await socket.send(json.dumps({"type": "connection_init", "payload": payload}))
+        ack = json.loads(await asyncio.wait_for(socket.recv(), 5))
+        assert ack["type"] == "connection_ack", ack
+        yield Subscriber(socket)
