@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import pytest
+import uvicorn
 from fastapi import FastAPI
 
 from harbour_kit.auth import mint_token
@@ -26,6 +28,7 @@ from tests.harness import (
     create_database,
     docker_answers,
     drop_database,
+    free_port,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -268,3 +271,32 @@ async def eventually(
             return result
         await asyncio.sleep(interval)
     raise AssertionError(f"condition not met within {within}s (last: {result!r})")
+
+
+Serve = Callable[..., Awaitable[str]]
+
+
+@pytest.fixture
+async def serve() -> AsyncIterator[Serve]:
+    """Serves ASGI applications on real loopback ports for the test."""
+    servers: list[tuple[uvicorn.Server, asyncio.Task[None]]] = []
+
+    async def _serve(app: FastAPI, *, lifespan: Literal["on", "off"] = "off") -> str:
+        port = free_port()
+        server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=port, lifespan=lifespan, log_config=None)
+        )
+        task = asyncio.create_task(server.serve())
+        servers.append((server, task))
+
+        async def started() -> bool:
+            return bool(server.started)
+
+        await eventually(started, within=10, interval=0.02)
+        return f"http://127.0.0.1:{port}"
+
+    yield _serve
+    for server, task in reversed(servers):
+        server.should_exit = True
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(task, 5)

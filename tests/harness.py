@@ -134,17 +134,28 @@ class LocalPostgres:
             "UTF8",
             "--no-sync",
         )
-        options = (
+        self.resume()
+
+    @property
+    def _options(self) -> str:
+        return (
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
             "-c max_connections=200"
         )
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stops the server, keeping its data (`fast` cuts every open connection)."""
+        self._run(str(_pg_bindir() / "pg_ctl"), "-D", str(self.root / "data"), "-m", mode, "stop")
+
+    def resume(self) -> None:
+        """Starts the stopped server again on the same port and data."""
         self._run(
-            str(bindir / "pg_ctl"),
+            str(_pg_bindir() / "pg_ctl"),
             "-D",
-            str(data),
+            str(self.root / "data"),
             "-o",
-            options,
+            self._options,
             "-l",
             str(self.root / "postgres.log"),
             "-w",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -16,8 +17,8 @@ from harbour_directory.seed import seed
 from harbour_gateway.main import create
 from harbour_gateway.settings import GatewaySettings
 from tests.conftest import Keys, Mint, Running, StartService, bearer
-from tests.gateway.conftest import Serve, Stack, example, start_stack
 from tests.harness import free_port
+from tests.stack import Serve, Stack, example, start_stack
 
 TUESDAY_11 = "2026-11-24T11:00:00+08:00"
 URDU_LEGAL = {
@@ -89,7 +90,7 @@ async def test_paging_with_cursors_walks_the_whole_list(stack: Stack, mint: Mint
         after = page["pageInfo"]["endCursor"]
     assert len(seen) == len(ids) == page["totalCount"] > 7
     # Ranked by great-circle distance, reported as geodesic: equal within half a percent.
-    assert all(b >= a * 0.995 for a, b in zip(seen, seen[1:], strict=False))
+    assert all(b >= a * 0.995 for a, b in itertools.pairwise(seen))
 
 
 async def test_bad_search_input_is_a_typed_problem_naming_the_field(

@@ -14,6 +14,7 @@ import anyio
 import jwt
 from fastapi import Depends, Request
 from jwt import PyJWKClient
+from starlette.requests import HTTPConnection
 
 from harbour_kit.errors import Forbidden, Unauthorized
 
@@ -146,7 +147,7 @@ def mint_token(
     return jwt.encode(claims, private_key_pem, algorithm="EdDSA")
 
 
-def _bearer(request: Request) -> str | None:
+def _bearer(request: HTTPConnection) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
@@ -154,7 +155,7 @@ def _bearer(request: Request) -> str | None:
     return value.strip()
 
 
-async def optional_principal(request: Request) -> Principal | None:
+async def optional_principal(request: HTTPConnection) -> Principal | None:
     """The caller if a token is present (and valid); `None` for the public."""
     token = _bearer(request)
     if token is None:

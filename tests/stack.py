@@ -8,52 +8,23 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import httpx
-import pytest
-import uvicorn
 import websockets
 from fastapi import FastAPI
 
 from harbour_gateway.main import create
 from harbour_gateway.settings import GatewaySettings
-from tests.conftest import Keys, Running, StartService, bearer, eventually
-from tests.harness import free_port
+from tests.conftest import Keys, Running, StartService, bearer
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "gateway" / "harbour_gateway" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "gateway" / "harbour_gateway" / "examples"
 Serve = Callable[..., Awaitable[str]]
 
 
 def example(name: str) -> str:
     """An example document shipped with the gateway (the same ones GraphiQL and docs show)."""
     return (EXAMPLES / f"{name}.graphql").read_text(encoding="utf-8")
-
-
-@pytest.fixture
-async def serve() -> AsyncIterator[Serve]:
-    """Serves ASGI applications on real loopback ports for the test."""
-    servers: list[tuple[uvicorn.Server, asyncio.Task[None]]] = []
-
-    async def _serve(app: FastAPI, *, lifespan: Literal["on", "off"] = "off") -> str:
-        port = free_port()
-        server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, lifespan=lifespan, log_config=None)
-        )
-        task = asyncio.create_task(server.serve())
-        servers.append((server, task))
-
-        async def started() -> bool:
-            return bool(server.started)
-
-        await eventually(started, within=10, interval=0.02)
-        return f"http://127.0.0.1:{port}"
-
-    yield _serve
-    for server, task in reversed(servers):
-        server.should_exit = True
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(task, 5)
 
 
 @dataclass
@@ -152,13 +123,12 @@ class Subscriber:
     def __init__(self, socket: websockets.ClientConnection) -> None:
         self.socket = socket
 
-    async def subscribe(self, id: str, document: str, variables: dict[str, Any]) -> None:
+    async def subscribe(
+        self, id: str, document: str, variables: dict[str, Any], *, operation: str | None = None
+    ) -> None:
         """Starts one subscription."""
-        message = {
-            "id": id,
-            "type": "subscribe",
-            "payload": {"query": document, "variables": variables},
-        }
+        payload = {"query": document, "variables": variables, "operationName": operation}
+        message = {"id": id, "type": "subscribe", "payload": payload}
         await self.socket.send(json.dumps(message))
 
     async def next(self, within: float = 5.0) -> dict[str, Any]:
