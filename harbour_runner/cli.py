@@ -41,9 +41,9 @@ SERVICES = (
 GATEWAY = ServiceSpec("gateway", "GATEWAY", 8000, migrates=False)
 
 EXAMPLE_QUERY = (
-    "{ services(first: 3) { name acceptingReferrals } "
-    "referralTargets { name acceptingReferrals } "
-    "inbox(limit: 3) { unreadCount items { reference title } } }"
+    '{ nearbyServices(near: "Chungking Mansions", filter: {categories: ["legal"]}, first: 3) '
+    "{ ... on NearbyServiceConnection { edges { node { distance service { name } } } } } "
+    "inbox(first: 3) { edges { node { reference status } } } unreadCount }"
 )
 
 
@@ -271,7 +271,7 @@ def _print_welcome(data_dir: Path) -> None:
     body = json.dumps({"query": EXAMPLE_QUERY})
     lines += [
         "",
-        "Try a query that reaches all three services:",
+        "Try a query that reaches all three services (as the org admin):",
         f"  curl -s {gateway}/graphql -H 'content-type: application/json' \\",
         f"    -H 'authorization: Bearer {tokens['org_admin']}' \\",
         f"    -d '{body}'",

@@ -18,3 +18,4 @@ class GatewaySettings(ServiceSettings):
     downstream_timeout: float = 5.0
     search_rate_limit: str = "120/minute"  # anonymous searches per client address
     graphiql: bool = True
+    workers: int = 1  # uvicorn worker processes; the gateway holds no state they would share

@@ -73,7 +73,6 @@ class Runner:
         return self.process.wait(60)
 
 
-SAMPLE_SERVICES = sum(len(org["services"]) for org in sample_directory())
 CLINIC_SERVICES = next(len(o["services"]) for o in sample_directory() if o["id"] == LEGAL_CLINIC)
 
 
@@ -101,8 +100,8 @@ def _overview(env: dict[str, str], token: str) -> dict[str, Any]:
             timeout=10,
         ).json()
         data = result.get("data") or {}
-        targets = len(data.get("referralTargets") or [])
-        if targets == SAMPLE_SERVICES and data["inbox"]["unreadCount"] == CLINIC_SERVICES:
+        found = (data.get("nearbyServices") or {}).get("edges") or []
+        if len(found) == 3 and data.get("unreadCount") == CLINIC_SERVICES:
             return dict(result)
         assert time.monotonic() < deadline, result
         time.sleep(0.5)
@@ -125,7 +124,7 @@ def test_run_command_serves_all_services_stops_cleanly_and_keeps_data(
             assert token in printed
         result = _overview(runner_env, tokens["org_admin"])
         assert "errors" not in result
-        first_inbox = result["data"]["inbox"]["items"]
+        first_found = result["data"]["nearbyServices"]
     finally:
         assert first.interrupt() == 0
     assert "All Harbour processes stopped." in first.text()
@@ -142,8 +141,9 @@ def test_run_command_serves_all_services_stops_cleanly_and_keeps_data(
             assert "is already taken" in printed and "HARBOUR_LOCAL_NATS_PORT" in printed
             tokens = json.loads((data_dir / "tokens.json").read_text())
             result = _overview(runner_env, tokens["org_admin"])
-            assert result["data"]["inbox"]["items"] == first_inbox  # same data, nothing doubled
-            assert len(result["data"]["services"]) == 3
+            # Same data, nothing doubled: the same listings, one notice per listing still.
+            assert result["data"]["nearbyServices"] == first_found
+            assert result["data"]["unreadCount"] == CLINIC_SERVICES
         finally:
             assert second.interrupt() == 0
     assert _harbour_processes(data_dir) == []

@@ -68,6 +68,9 @@ async def test_search_consent_refer_accept_complete_through_graphql_only(
     worker = mint("social_worker", org=REFERRER_ORG, sub="worker-1")
     partner = mint("partner_staff", org=partner_org, sub="partner-1")
 
+    places = await stack.data(example("public-search"), {"prefix": "重慶"}, operation="Places")
+    assert any(p["nameEn"] == "Chungking Mansions" for p in places["places"])
+
     # 2. The social worker records the claimant and their consent.
     recorded = await stack.data(
         social, {"details": CLAIMANT}, token=worker, operation="RecordClaimant"
@@ -199,6 +202,12 @@ async def test_search_consent_refer_accept_complete_through_graphql_only(
     notes = await stack.data(example("signed-in"), {}, token=worker, operation="MyNotifications")
     assert all("Amina" not in n["title"] for n in notes["notifications"])
     assert "referral.completed" in kinds
+
+    admin = mint("network_admin", sub="admin-1")
+    figures = await stack.data(
+        example("network-admin"), {}, token=admin, operation="NetworkFigures"
+    )
+    assert "Amina" not in str(figures) and figures["networkFigures"]
 
     after = await stack.graphql(
         partner_doc, {"id": referral["id"]}, token=partner, operation="SharedDetails"

@@ -230,3 +230,83 @@ async def test_a_subscription_needs_a_token_and_ends_when_it_expires(
         await client.subscribe("1", subscriptions, {}, operation="InboxChanged")
         ended = await client.next(within=10)
         assert errors_in(ended)[0]["extensions"]["code"] == "TOKEN_EXPIRED"
+
+
+async def test_notes_thread_and_consent_withdrawal_through_graphql(
+    stack: Stack, mint: Mint
+) -> None:
+    worker = mint("social_worker", org=REFERRER)
+    partner = mint("partner_staff", org=LEGAL_CLINIC)
+    referral = await refer(stack, worker)
+    note = """mutation($id: ID!, $body: String!) {
+      addReferralNote(id: $id, body: $body) { __typename ... on Note { id body } }
+    }"""
+    added = await stack.data(
+        note, {"id": referral["id"], "body": "Can she come on Thursday?"}, token=partner
+    )
+    assert added["addReferralNote"]["__typename"] == "Note"
+    thread = await stack.data(
+        "query($id: ID!) { referral(id: $id) "
+        "{ ... on Referral { consentId notes { body authorOrganizationId } } } }",
+        {"id": referral["id"]},
+        token=worker,
+    )
+    assert thread["referral"]["notes"] == [
+        {"body": "Can she come on Thursday?", "authorOrganizationId": LEGAL_CLINIC}
+    ]
+    withdraw = """mutation($id: ID!) {
+      withdrawConsent(id: $id) { __typename ... on Consent { active withdrawnAt } }
+    }"""
+    withdrawn = await stack.data(withdraw, {"id": thread["referral"]["consentId"]}, token=worker)
+    assert withdrawn["withdrawConsent"]["active"] is False
+    mine = await stack.data(SOCIAL, {"id": referral["id"]}, token=worker, operation="MyReferral")
+    assert (mine["referral"]["status"], mine["referral"]["businessStatus"]) == (
+        "cancelled",
+        "consent-withdrawn",
+    )
+    gone = await stack.graphql(
+        PARTNER, {"id": referral["id"]}, token=partner, operation="SharedDetails"
+    )
+    assert gone["errors"][0]["extensions"]["code"] == "ACCESS_ENDED"
+
+
+async def test_preferences_can_be_changed_but_not_the_mandatory_ones(
+    stack: Stack, mint: Mint
+) -> None:
+    partner = mint("partner_staff", org=LEGAL_CLINIC, sub="staff-7")
+    change = """mutation($prefs: [PreferenceInput!]!) {
+      updateMyPreferences(preferences: $prefs) {
+        __typename
+        ... on Preferences { items { kind channel enabled mandatory } }
+        ... on ValidationProblem { fields { field message } }
+      }
+    }"""
+    off = await stack.data(
+        change,
+        {"prefs": [{"kind": "referral.cancelled", "channel": "email", "enabled": False}]},
+        token=partner,
+    )
+    items = off["updateMyPreferences"]["items"]
+    assert {
+        "kind": "referral.cancelled",
+        "channel": "email",
+        "enabled": False,
+        "mandatory": False,
+    } in items
+    refused = await stack.data(
+        change,
+        {"prefs": [{"kind": "referral.received", "channel": "inbox", "enabled": False}]},
+        token=partner,
+    )
+    assert refused["updateMyPreferences"]["__typename"] == "ValidationProblem"
+    assert refused["updateMyPreferences"]["fields"][0]["field"] == "[0].enabled"
+    profile = await stack.data(
+        'mutation { updateMyProfile(profile: {email: "staff7@partner.example", locale: "zh-Hant"}) '
+        "{ __typename ... on Profile { email locale } } }",
+        token=partner,
+    )
+    assert profile["updateMyProfile"] == {
+        "__typename": "Profile",
+        "email": "staff7@partner.example",
+        "locale": "zh-Hant",
+    }

@@ -11,7 +11,7 @@ from strawberry.scalars import JSON
 
 from harbour_gateway.context import Info
 from harbour_gateway.downstream import DownstreamError
-from harbour_gateway.permissions import OrgAdmin, PartnerStaff, SignedIn
+from harbour_gateway.permissions import OrgAdmin, SignedIn
 from harbour_gateway.problems import (
     Forbidden,
     NotFound,
@@ -520,8 +520,8 @@ async def _change(info: Info, method: str, path: str, body: Any) -> ServiceChang
 @strawberry.type
 class DirectoryMutation:
     @strawberry.mutation(
-        description="Update a service's intake capacity (your organisation's services).",
-        permission_classes=[SignedIn, PartnerStaff],
+        description="Update a service's intake capacity (your organisation's admins).",
+        permission_classes=[SignedIn, OrgAdmin],
     )
     async def update_intake(
         self, info: Info, service_id: strawberry.ID, intake: IntakeInput
