@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Iterator
+from typing import ClassVar
+
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
     QueryDepthLimiter,
-    ValidationCache,
+    SchemaExtension,
 )
+from strawberry.schema.schema import validate_document
 
 from harbour_gateway.schema.directory import DirectoryMutation, DirectoryQuery
 from harbour_gateway.schema.live import Subscription
@@ -19,6 +25,15 @@ from harbour_gateway.schema.notifications import NotificationsMutation, Notifica
 from harbour_gateway.schema.referrals import ReferralsMutation, ReferralsQuery
 
 MAX_DEPTH, MAX_ALIASES, MAX_TOKENS = 10, 15, 2000
+CACHED_DOCUMENTS = 512
+
+# The limiters' rules, built once: each QueryDepthLimiter or MaxAliasesLimiter makes a new rule
+# class, and a fresh one per request made every request's rules differ, so validation results
+# could never be reused.
+LIMIT_RULES = (
+    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+)
 
 
 @strawberry.type
@@ -29,6 +44,32 @@ class Query(DirectoryQuery, ReferralsQuery, NotificationsQuery):
 @strawberry.type
 class Mutation(DirectoryMutation, ReferralsMutation, NotificationsMutation):
     pass
+
+
+class ValidationByText(SchemaExtension):
+    """Validates each distinct query text once (the rules are the same for every request)."""
+
+    # Keyed by the text, not by the parsed document as Strawberry's ValidationCache is: graphql-core
+    # hashes a document node by node on every lookup, which cost more than the rest of the lookup.
+    # The text determines the document (ParserCache parses it with the same options each time).
+    _errors: ClassVar[OrderedDict[str, list[GraphQLError]]] = OrderedDict()
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        text, document = context.query, context.graphql_document
+        if text is None or document is None:
+            yield  # nothing to key on: Strawberry validates as usual
+            return
+        errors = self._errors.get(text)
+        if errors is None:
+            errors = validate_document(context.schema._schema, document, context.validation_rules)
+            self._errors[text] = errors
+            if len(self._errors) > CACHED_DOCUMENTS:
+                self._errors.popitem(last=False)
+        else:
+            self._errors.move_to_end(text)
+        context.pre_execution_errors = errors
+        yield
 
 
 def _unexpected(error: GraphQLError) -> bool:
@@ -43,10 +84,9 @@ schema = strawberry.Schema(
     subscription=Subscription,
     # Factories: a fresh extension per request; the parse and validation caches are shared.
     extensions=[
-        lambda: ParserCache(maxsize=512),
-        lambda: ValidationCache(maxsize=512),
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
+        lambda: AddValidationRules(list(LIMIT_RULES)),
+        ValidationByText,
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: MaskErrors(
             should_mask_error=_unexpected, error_message="Something went wrong on our side."
