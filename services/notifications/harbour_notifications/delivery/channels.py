@@ -116,7 +116,11 @@ class SmsSender:
                 async with self.http.post(
                     url,
                     data={"To": to, "From": self.settings.sms_from, "Body": text},
-                    auth=aiohttp.BasicAuth(account, token.get_secret_value()),
+                    headers={
+                        "Authorization": aiohttp.encode_basic_auth(
+                            account, token.get_secret_value()
+                        )
+                    },
                 ) as response:
                     _http_outcome(response.status, "sms provider")
             except aiohttp.ClientError as error:
