@@ -39,6 +39,7 @@ SERVICES = (
     ServiceSpec("notifications", "NOTIFICATIONS", 8003),
 )
 GATEWAY = ServiceSpec("gateway", "GATEWAY", 8000, migrates=False)
+WEB = ServiceSpec("web", "WEB", 8004, migrates=False)
 
 EXAMPLE_QUERY = (
     '{ nearbyServices(near: "Chungking Mansions", filter: {categories: ["legal"]}, first: 3) '
@@ -153,8 +154,9 @@ def _environment(data_dir: Path, nats_url: str) -> dict[str, str]:
     )
     for spec in SERVICES:
         env[f"GATEWAY_{spec.prefix}_URL"] = f"http://127.0.0.1:{_port(spec)}"
-    for spec in (*SERVICES, GATEWAY):
+    for spec in (*SERVICES, GATEWAY, WEB):
         env[f"{spec.prefix}_PORT"] = str(_port(spec))
+    env["WEB_GATEWAY_URL"] = f"http://127.0.0.1:{_port(GATEWAY)}/graphql"
     return env
 
 
@@ -192,11 +194,11 @@ def _wait_ready(supervisor: Supervisor, specs: tuple[ServiceSpec, ...], timeout:
 
 
 def up(args: argparse.Namespace) -> int:
-    """Starts NATS, the three services and the gateway; stops them all on Ctrl-C."""
+    """Starts NATS, the three services, the gateway and the web app; stops them all on Ctrl-C."""
     data_dir = Path(args.data_dir).resolve()
     log_dir = data_dir / "logs"
     _say(f"Harbour (embedded default) — data in {data_dir}")
-    for spec in (*SERVICES, GATEWAY):
+    for spec in (*SERVICES, GATEWAY, WEB):
         if port_in_use(_port(spec)):
             raise SystemExit(
                 f"port {_port(spec)} for {spec.name} is already in use; "
@@ -238,6 +240,8 @@ def up(args: argparse.Namespace) -> int:
         _wait_ready(supervisor, SERVICES, args.timeout)
         supervisor.start("gateway", [_command("harbour-gateway"), "serve"], env)
         _wait_ready(supervisor, (GATEWAY,), args.timeout)
+        supervisor.start("web", [_command("harbour-web"), "serve"], env)
+        _wait_ready(supervisor, (WEB,), args.timeout)
         _print_welcome(data_dir)
         while True:
             crashed = supervisor.exited()
@@ -260,6 +264,7 @@ def _print_welcome(data_dir: Path) -> None:
         "",
         "Harbour is running. Press Ctrl-C to stop everything.",
         "",
+        f"  Find help       http://127.0.0.1:{_port(WEB)}/  (web app: search, /worker, /partner)",
         f"  GraphiQL        {gateway}/graphql",
     ]
     for spec in SERVICES:

@@ -38,6 +38,15 @@ def _expiry(token: str) -> float | None:
     return float(exp) if exp is not None else None
 
 
+def _client_address(connection: HTTPConnection, trusted: list[str]) -> str:
+    """Who is searching: the peer, or the client a trusted proxy (the web app) forwards for."""
+    peer = connection.client.host if connection.client else "unknown"
+    forwarded = connection.headers.get("x-forwarded-for")
+    if forwarded and peer in trusted:
+        return forwarded.split(",")[0].strip() or peer
+    return peer
+
+
 class TraceMiddleware:
     """Makes the caller's trace (or a new one) current for the request's downstream calls."""
 
@@ -81,9 +90,10 @@ class HarbourRouter(GraphQLRouter[Context, None]):
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         return HTMLResponse(with_examples(self.graphql_ide_html))
 
-    def encode_json(self, data: object) -> bytes:
-        # orjson: several times faster than json.dumps for a page of results.
-        return orjson.dumps(data)
+    def encode_json(self, data: object) -> str:
+        # orjson: several times faster than json.dumps for a page of results. Decoded to text,
+        # because graphql-transport-ws clients in browsers expect text frames, not binary.
+        return orjson.dumps(data).decode()
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)  # its JSONDecodeError subclasses json's, which Strawberry catches
@@ -136,7 +146,7 @@ def create(settings: GatewaySettings | None = None) -> FastAPI:
             downstream=downstream,
             live=live,
             limiter=limiter,
-            client_address=connection.client.host if connection.client else "unknown",
+            client_address=_client_address(connection, settings.trusted_proxies),
             token_expires_at=_expiry(principal.token) if principal else None,
         )
 

@@ -1,6 +1,9 @@
 """Gateway settings (`GATEWAY_*`, plus the shared `HARBOUR_*`)."""
 
-from pydantic_settings import SettingsConfigDict
+from typing import Annotated
+
+from pydantic import field_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from harbour_kit.settings import ServiceSettings
 
@@ -18,4 +21,14 @@ class GatewaySettings(ServiceSettings):
     downstream_timeout: float = 5.0
     search_rate_limit: str = "120/minute"  # anonymous searches per client address
     graphiql: bool = True
+    # Callers whose X-Forwarded-For names the real client (the web app), for the search limit.
+    trusted_proxies: Annotated[list[str], NoDecode] = ["127.0.0.1", "::1"]
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        return (
+            [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
+        )
+
     workers: int = 1  # uvicorn worker processes; the gateway holds no state they would share

@@ -21,7 +21,7 @@ from harbour_runner.personas import LEGAL_CLINIC
 from tests.harness import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("DIRECTORY", "REFERRALS", "NOTIFICATIONS", "GATEWAY")
+SERVICES = ("DIRECTORY", "REFERRALS", "NOTIFICATIONS", "GATEWAY", "WEB")
 
 
 def _harbour_processes(data_dir: Path) -> list[int]:
@@ -81,7 +81,9 @@ def runner_env() -> Iterator[dict[str, str]]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("HARBOUR_", "DIRECTORY_", "REFERRALS_", "NOTIFICATIONS_", "GATEWAY_"))
+        if not k.startswith(
+            ("HARBOUR_", "DIRECTORY_", "REFERRALS_", "NOTIFICATIONS_", "GATEWAY_", "WEB_")
+        )
     }
     for prefix in SERVICES:
         env[f"{prefix}_PORT"] = str(free_port())
@@ -118,6 +120,10 @@ def test_run_command_serves_all_services_stops_cleanly_and_keeps_data(
         assert f"{gateway}/graphql" in printed
         for prefix in SERVICES[:3]:
             assert f"http://127.0.0.1:{runner_env[prefix + '_PORT']}/docs" in printed
+        web = f"http://127.0.0.1:{runner_env['WEB_PORT']}/"
+        assert web in printed  # the web app is served and its address printed
+        page = httpx.get(web, params={"near": "Chungking Mansions", "need": "legal"}, timeout=20)
+        assert page.status_code == 200 and "Chungking Mansions" in page.text
         tokens = json.loads((data_dir / "tokens.json").read_text())
         assert {"social_worker", "partner_staff", "org_admin"} <= set(tokens)
         for token in tokens.values():

@@ -1,0 +1,165 @@
+"""The web app: server-rendered claimant search, and the consoles, in front of the gateway."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.middleware.gzip import GZipMiddleware
+
+from harbour_kit.cli import run_service_cli
+from harbour_kit.errors import install_error_handlers, problem
+from harbour_kit.observability import Metrics, configure_logging, install_observability
+from harbour_web import proxy
+from harbour_web.gateway import Gateway, GatewayError
+from harbour_web.i18n import LOCALES, Locale, Messages, negotiate
+from harbour_web.search import SPOKEN, needs, places, read_query, search
+from harbour_web.settings import WebSettings
+
+HERE = Path(__file__).parent
+STATIC_VERSION = "1"  # bump when a static file changes, so year-long caching stays safe
+CATEGORY_TTL = 600.0  # seconds the need picker's words are kept; they change rarely
+
+# No inline script or style anywhere, so the policy can forbid both.
+SECURITY_HEADERS = {
+    "content-security-policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    ),
+    "referrer-policy": "no-referrer",  # a followed link never tells where the search was
+    "x-content-type-options": "nosniff",
+}
+
+
+def templates() -> Environment:
+    """The Jinja2 environment of the pages."""
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["static_version"] = STATIC_VERSION
+    return env
+
+
+def _client(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def create(settings: WebSettings | None = None) -> FastAPI:
+    """The web app's ASGI application."""
+    settings = settings or WebSettings()
+    configure_logging("web", settings.log_level)
+    gateway = Gateway(settings.gateway_url, settings.gateway_timeout)
+    pages = templates()
+    picker: dict[str, tuple[float, list[tuple[str, str]]]] = {}
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await gateway.start()
+        try:
+            yield
+        finally:
+            await gateway.close()
+
+    app = FastAPI(title="Harbour web", version="0.1.0", lifespan=lifespan, docs_url=None)
+    app.state.gateway = gateway
+    install_error_handlers(app)
+    install_observability(app, Metrics())
+    app.add_middleware(GZipMiddleware, minimum_size=500)
+
+    @app.middleware("http")
+    async def _headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        if request.url.path.startswith("/static/"):
+            # Links carry `?v=`, so a changed file gets a new address and caches stay right.
+            response.headers["cache-control"] = "public, max-age=31536000, immutable"
+        return response
+
+    async def need_picker(locale: Locale, t: Messages) -> list[tuple[str, str]]:
+        cached = picker.get(locale.code)
+        if cached and time.monotonic() - cached[0] < CATEGORY_TTL:
+            return cached[1]
+        found = await needs(gateway, locale, t)
+        picker[locale.code] = (time.monotonic(), found)
+        return found
+
+    def render(name: str, locale: Locale, **values: object) -> HTMLResponse:
+        t = Messages(locale)
+        html = pages.get_template(name).render(locale=locale, locales=LOCALES, t=t, **values)
+        # Results depend on where someone is; no shared cache or back-forward store keeps them.
+        return HTMLResponse(html, headers={"cache-control": "no-store"})
+
+    @app.get("/", response_class=HTMLResponse, summary="Find help near a place")
+    async def home(request: Request) -> HTMLResponse:
+        params = dict(request.query_params)
+        locale = negotiate(params.get("lang"), request.headers.get("accept-language"))
+        t = Messages(locale)
+        query = read_query(params)
+        submitted = "near" in params or "lat" in params
+        speaks = query.speaks if submitted else (locale.speaks or "")
+        results = (
+            await search(gateway, query, locale, t, first=settings.results, client=_client(request))
+            if submitted
+            else None
+        )
+        others = {code: "/?" + urlencode({**params, "lang": code}) for code in LOCALES}
+        return render(
+            "search.html",
+            locale,
+            query=query,
+            speaks=speaks,
+            spoken=SPOKEN,
+            needs=await need_picker(locale, t),
+            results=results,
+            switch=others,
+        )
+
+    @app.get("/places", summary="Place names for the search box")
+    async def place_names(prefix: str = "") -> Response:
+        try:
+            names = await places(gateway, prefix)
+        except GatewayError:
+            names = []
+        return JSONResponse(names, headers={"cache-control": "public, max-age=3600"})
+
+    @app.get("/worker", response_class=HTMLResponse, summary="Social worker console")
+    async def worker() -> HTMLResponse:
+        return render("worker.html", LOCALES["en"])
+
+    @app.get("/partner", response_class=HTMLResponse, summary="Partner console")
+    async def partner() -> HTMLResponse:
+        return render("partner.html", LOCALES["en"])
+
+    app.include_router(proxy.router(gateway))
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.get("/healthz", tags=["operations"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": "web"}
+
+    @app.get("/readyz", tags=["operations"])
+    async def readyz() -> Response:
+        try:
+            await gateway.data("{ __typename }")
+        except GatewayError:
+            return problem(503, "not-ready", "Not ready: gateway unavailable.")
+        return JSONResponse({"status": "ready", "service": "web", "checks": {"gateway": "ok"}})
+
+    return app
+
+
+def main() -> None:
+    """`harbour-web serve`."""
+    run_service_cli(settings=WebSettings(), app_path="harbour_web.main:create", migrations_dir=None)
