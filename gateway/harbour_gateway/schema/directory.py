@@ -334,6 +334,23 @@ async def _get(info: Info, path: str, params: dict[str, str] | None = None) -> A
         raise outage(exc) from exc
 
 
+async def _one(info: Info, path: str, locale: str | None) -> dict[str, Any] | NotFound:
+    """One directory record in the caller's language, or NotFound; outages raise."""
+    try:
+        record: dict[str, Any] = await info.context.downstream.get(
+            "directory",
+            path,
+            token=info.context.token,
+            params={"locale": locale or info.context.locale},
+        )
+    except DownstreamError as exc:
+        problem = typed(exc)
+        if isinstance(problem, NotFound):
+            return problem
+        raise outage(exc) from exc
+    return record
+
+
 def search_params(
     *,
     near: str | None,
@@ -431,18 +448,9 @@ class DirectoryQuery:
     async def service(
         self, info: Info, id: strawberry.ID, locale: str | None = None
     ) -> ServiceResult:
-        try:
-            record = await info.context.downstream.get(
-                "directory",
-                f"/services/{id}",
-                token=info.context.token,
-                params={"locale": locale or info.context.locale},
-            )
-        except DownstreamError as exc:
-            problem = typed(exc)
-            if isinstance(problem, NotFound):
-                return problem
-            raise outage(exc) from exc
+        record = await _one(info, f"/services/{id}", locale)
+        if isinstance(record, NotFound):
+            return record
         return Service(
             id=strawberry.ID(record["id"]), record=record, full=True, locale=locale or None
         )
@@ -451,19 +459,8 @@ class DirectoryQuery:
     async def organization(
         self, info: Info, id: strawberry.ID, locale: str | None = None
     ) -> OrganizationResult:
-        try:
-            record = await info.context.downstream.get(
-                "directory",
-                f"/organizations/{id}",
-                token=info.context.token,
-                params={"locale": locale or info.context.locale},
-            )
-        except DownstreamError as exc:
-            problem = typed(exc)
-            if isinstance(problem, NotFound):
-                return problem
-            raise outage(exc) from exc
-        return Organization.of(record)
+        record = await _one(info, f"/organizations/{id}", locale)
+        return record if isinstance(record, NotFound) else Organization.of(record)
 
     @strawberry.field(description="The category tree, in the caller's language (public).")
     async def categories(self, info: Info, locale: str | None = None) -> list[Category]:

@@ -427,6 +427,21 @@ def _step(name: str, description: str, *roles: type) -> Any:
     )
 
 
+def _closing(name: str, description: str) -> Any:
+    """A partner's mutation that closes a referral with its outcome."""
+
+    async def resolve(
+        info: Info, id: strawberry.ID, outcome: str, version: int | None = None
+    ) -> ReferralChange:
+        return await _referral_change(
+            info, f"/referrals/{id}/actions/{name}", {"outcome": outcome}, version=version
+        )
+
+    return strawberry.mutation(
+        resolver=resolve, description=description, permission_classes=[SignedIn, PartnerStaff]
+    )
+
+
 @strawberry.type
 class ReferralsMutation:
     @strawberry.mutation(
@@ -553,27 +568,8 @@ class ReferralsMutation:
             info, f"/referrals/{id}/actions/hold", {"hold_reason": reason.value}, version=version
         )
 
-    @strawberry.mutation(
-        description="Close a referral as completed, with its outcome.",
-        permission_classes=[SignedIn, PartnerStaff],
-    )
-    async def complete_referral(
-        self, info: Info, id: strawberry.ID, outcome: str, version: int | None = None
-    ) -> ReferralChange:
-        return await _referral_change(
-            info, f"/referrals/{id}/actions/complete", {"outcome": outcome}, version=version
-        )
-
-    @strawberry.mutation(
-        description="Close a referral as failed, with its outcome.",
-        permission_classes=[SignedIn, PartnerStaff],
-    )
-    async def fail_referral(
-        self, info: Info, id: strawberry.ID, outcome: str, version: int | None = None
-    ) -> ReferralChange:
-        return await _referral_change(
-            info, f"/referrals/{id}/actions/fail", {"outcome": outcome}, version=version
-        )
+    complete_referral = _closing("complete", "Close a referral as completed, with its outcome.")
+    fail_referral = _closing("fail", "Close a referral as failed, with its outcome.")
 
     @strawberry.mutation(
         description="Pass the claimant on to another partner's service (consent re-checked).",
