@@ -205,7 +205,7 @@ def up(args: argparse.Namespace) -> int:
                 f"set {spec.prefix}_PORT to another port (or stop what holds it)."
             )
     ensure_keypair(data_dir / "keys")
-    supervisor = Supervisor(log_dir)
+    supervisor = Supervisor(log_dir, say=_say)
     stopping = False
 
     def _stop(_signum: int, _frame: object) -> None:
@@ -224,7 +224,7 @@ def up(args: argparse.Namespace) -> int:
         env = _environment(data_dir, nats_url)
         env["NOTIFICATIONS_SMTP_PORT"] = str(_start_mail_sink(supervisor, data_dir))
         env.setdefault("NOTIFICATIONS_PUBLIC_URL", f"http://127.0.0.1:{_port(GATEWAY)}")
-        _say("• migrating databases (SQLite files in data/db)…")
+        _say(f"• migrating databases (SQLite files in {data_dir / 'db'})…")
         for spec in SERVICES:
             _run_step(
                 f"{spec.name} migrations",
@@ -234,7 +234,7 @@ def up(args: argparse.Namespace) -> int:
             )
         if not args.no_seed:
             _run_step("demo data", [_command("harbour-directory"), "seed"], env, log_dir)
-        _say("• starting services (logs in data/logs)…")
+        _say(f"• starting services (logs in {log_dir})…")
         for spec in SERVICES:
             supervisor.start(spec.name, [_command(f"harbour-{spec.name}"), "serve"], env)
         _wait_ready(supervisor, SERVICES, args.timeout)
@@ -244,10 +244,7 @@ def up(args: argparse.Namespace) -> int:
         _wait_ready(supervisor, (WEB,), args.timeout)
         _print_welcome(data_dir)
         while True:
-            crashed = supervisor.exited()
-            if crashed is not None:
-                _say(f"\n{crashed.name} stopped unexpectedly; see {crashed.log_path}. Stopping.")
-                return 1
+            supervisor.supervise()
             time.sleep(0.5)
     except KeyboardInterrupt:
         return 0
@@ -285,8 +282,22 @@ def _print_welcome(data_dir: Path) -> None:
     _say("\n".join(lines))
 
 
+# Roles that act for an organisation: a token without `org_id` would find nothing of its own.
+ORG_ROLES = {"social_worker", "partner_staff", "org_admin"}
+
+
 def token(args: argparse.Namespace) -> int:
     """Prints a locally signed token."""
+    needing = sorted(ORG_ROLES & set(args.role))
+    if needing and not args.org:
+        demo = "\n".join(
+            f"  --org {p.org_id}   {p.label}" for p in PERSONAS if p.org_id is not None
+        )
+        raise SystemExit(
+            f"--org is required for {', '.join(needing)}: these roles act for one organisation, "
+            "and a token without one sees nothing of its own.\n"
+            f"Organisations of the demo data:\n{demo}"
+        )
     data_dir = Path(args.data_dir).resolve()
     print(
         mint_token(
@@ -336,7 +347,11 @@ def main(argv: list[str] | None = None) -> int:
         required=True,
         choices=["social_worker", "partner_staff", "org_admin", "network_admin"],
     )
-    tok.add_argument("--org", default=None, help="organisation id")
+    tok.add_argument(
+        "--org",
+        default=None,
+        help="organisation id (required for social_worker, partner_staff and org_admin)",
+    )
     tok.add_argument("--sub", default="local-user")
     tok.add_argument("--locale", default="en")
     tok.add_argument("--ttl", type=int, default=3600, help="seconds")

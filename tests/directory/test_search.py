@@ -60,6 +60,15 @@ async def test_each_filter_removes_what_it_should(directory: Running) -> None:
     assert FIXTURES["shatin_legal_urdu"] in service_ids(wide)
     closed = await search(directory, **near, category="legal", language="ur", free="true")
     assert FIXTURES["tst_legal_saturday"] in service_ids(closed)  # open on Saturdays only
+    assert "closed_count" not in closed
+    # Late at night every match is closed, and the answer says how many that left out.
+    night = await search(
+        directory, **near, category="legal", open_at="2026-11-24T23:30:00+08:00", per_page=100
+    )
+    assert night["total_items"] == 0 and night["empty"] is True
+    assert night["closed_count"] == len(unfiltered)
+    tuesday = await search(directory, **near, **URDU_LEGAL)
+    assert tuesday["closed_count"] == len(service_ids(closed)) - tuesday["total_items"]
     chinese = await search(directory, near="尖沙咀", **URDU_LEGAL, locale="zh-Hant-HK")
     assert service_ids(chinese) == EXPECTED
     assert (

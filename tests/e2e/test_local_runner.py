@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import socket
-import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,77 +14,14 @@ import pytest
 from harbour_directory.demo import sample_directory
 from harbour_runner.cli import EXAMPLE_QUERY
 from harbour_runner.personas import LEGAL_CLINIC
-from tests.harness import free_port
-
-ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("DIRECTORY", "REFERRALS", "NOTIFICATIONS", "GATEWAY", "WEB")
-
-
-def _harbour_processes(data_dir: Path) -> list[int]:
-    """Processes started for this data folder (by environment or command line)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes()
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        marker = str(data_dir).encode()
-        if f"HARBOUR_DATA_DIR={data_dir}".encode() in environ or marker in cmdline:
-            found.append(int(entry.name))
-    return found
-
-
-class Runner:
-    """`./harbour --data-dir … up` as a user would run it, with its output in a file."""
-
-    def __init__(self, data_dir: Path, env: dict[str, str]) -> None:
-        self.data_dir, self.env = data_dir, env
-        self.output = data_dir.parent / f"runner-{time.monotonic_ns()}.log"
-        with self.output.open("w") as sink:
-            self.process = subprocess.Popen(
-                [str(ROOT / "harbour"), "--data-dir", str(data_dir), "up"],
-                cwd=ROOT,
-                env=env,
-                stdout=sink,
-                stderr=subprocess.STDOUT,
-            )
-
-    def text(self) -> str:
-        return self.output.read_text()
-
-    def wait_running(self, timeout: float = 180) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if "Harbour is running" in self.text():
-                return self.text()
-            assert self.process.poll() is None, self.text()
-            time.sleep(0.5)
-        raise AssertionError("not running in time:\n" + self.text())
-
-    def interrupt(self) -> int:
-        self.process.send_signal(signal.SIGINT)
-        return self.process.wait(60)
-
+from tests.e2e.local import SERVICES, Runner, harbour_processes, runner_environment
 
 CLINIC_SERVICES = next(len(o["services"]) for o in sample_directory() if o["id"] == LEGAL_CLINIC)
 
 
 @pytest.fixture
-def runner_env() -> Iterator[dict[str, str]]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(
-            ("HARBOUR_", "DIRECTORY_", "REFERRALS_", "NOTIFICATIONS_", "GATEWAY_", "WEB_")
-        )
-    }
-    for prefix in SERVICES:
-        env[f"{prefix}_PORT"] = str(free_port())
-    env["HARBOUR_LOCAL_NATS_PORT"] = str(free_port())
-    yield env
+def runner_env() -> dict[str, str]:
+    return runner_environment()
 
 
 def _overview(env: dict[str, str], token: str) -> dict[str, Any]:
@@ -134,7 +67,7 @@ def test_run_command_serves_all_services_stops_cleanly_and_keeps_data(
     finally:
         assert first.interrupt() == 0
     assert "All Harbour processes stopped." in first.text()
-    assert _harbour_processes(data_dir) == []
+    assert harbour_processes(data_dir) == []
 
     # Second run on the same data, with the NATS port now taken by someone else.
     with socket.socket() as squatter:
@@ -152,7 +85,7 @@ def test_run_command_serves_all_services_stops_cleanly_and_keeps_data(
             assert result["data"]["unreadCount"] == CLINIC_SERVICES
         finally:
             assert second.interrupt() == 0
-    assert _harbour_processes(data_dir) == []
+    assert harbour_processes(data_dir) == []
 
 
 def test_a_taken_service_port_is_named_with_its_variable(
@@ -164,4 +97,4 @@ def test_a_taken_service_port_is_named_with_its_variable(
         runner = Runner(tmp_path / "data", runner_env)
         assert runner.process.wait(120) != 0
     assert "REFERRALS_PORT" in runner.text()
-    assert _harbour_processes(tmp_path / "data") == []
+    assert harbour_processes(tmp_path / "data") == []

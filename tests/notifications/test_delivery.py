@@ -344,3 +344,47 @@ async def test_sms_goes_through_a_twilio_compatible_api_and_falls_back(
         assert "Amina" not in form["Body"]
     finally:
         await runner.cleanup()
+
+
+class LossyMailbox(Mailbox):
+    """Keeps the first message, then answers as if it had not (451): the sender tries again."""
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        await super().handle_DATA(server, session, envelope)
+        return "451 4.3.0 try again later" if len(self.messages) == 1 else "250 OK"
+
+
+async def test_a_repeated_email_carries_the_same_message_id(
+    start_service: StartService, mint: Mint
+) -> None:
+    box = LossyMailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        referrals = await start_service("referrals")
+        notifications = await start_service(
+            "notifications",
+            smtp_port=controller.port,
+            delivery_backoff=0.2,
+            delivery_poll_interval=0.05,
+            delivery_max_attempts=3,
+            mail_from="Harbour <no-reply@harbour.example>",
+        )
+        stack = Stack(await make_world(referrals, mint), notifications, box)
+        await profile(stack, stack.world.partner, email="staff@partner.example")
+        await stack.world.referral()
+
+        async def twice() -> list[Message]:
+            return box.messages if len(box.messages) >= 2 else []
+
+        first, again = await eventually(twice)
+        assert first["Message-ID"] == again["Message-ID"]
+        assert str(first["Message-ID"]).endswith("@harbour.example>")
+        deliveries = (
+            await notifications.client.get("/deliveries", headers=stack.world.partner_admin)
+        ).json()["items"]
+        (email,) = [d for d in deliveries if d["channel"] == "email"]
+        assert email["status"] == "sent" and email["attempts"] == 2
+        assert email["id"] in str(first["Message-ID"])
+    finally:
+        controller.stop()

@@ -18,6 +18,7 @@ query Nearby($near: String, $lat: Float, $lng: Float, $filter: ServiceFilter,
     __typename
     ... on NearbyServiceConnection {
       totalCount
+      closedCount
       pageInfo { hasNextPage endCursor }
       edges { node {
         id distance openNow hoursToday languages free fees confidential phones howToGetThere
@@ -123,6 +124,7 @@ class Results:
 
     cards: list[Card] = field(default_factory=list)
     total: int = 0
+    closed: int = 0  # with "open now": how many more matched but are closed
     next_url: str = ""
     problem: str = ""
 
@@ -228,6 +230,7 @@ async def search(
     return Results(
         cards=[card(edge["node"], t) for edge in found["edges"]],
         total=int(found.get("totalCount") or len(found["edges"])),
+        closed=int(found.get("closedCount") or 0),
         next_url=_page_url(query, locale, info["endCursor"]) if info["hasNextPage"] else "",
     )
 

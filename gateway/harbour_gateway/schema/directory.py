@@ -314,7 +314,14 @@ class OpeningHoursInput:
     description: str | None = None
 
 
-NearbyServices = Connection[NearbyService]
+@strawberry.type(name="NearbyServiceConnection")
+class NearbyServices(Connection[NearbyService]):
+    closed_count: int | None = strawberry.field(
+        default=None,
+        description="With openNow: how many more matched but are closed now (why a list is short)",
+    )
+
+
 NearbyServicesResult = Annotated[
     NearbyServices | ValidationProblem | RateLimited, strawberry.union("NearbyServicesResult")
 ]
@@ -442,6 +449,7 @@ class DirectoryQuery:
                 end_cursor=edges[-1].cursor if edges else None,
             ),
             total_count=total,
+            closed_count=data.get("closed_count"),
         )
 
     @strawberry.field(description="One service (public).")

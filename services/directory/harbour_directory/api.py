@@ -229,8 +229,12 @@ async def search_service_at_locations(
 ) -> dict[str, Any]:
     point = await params.resolve(request.app.state.geocoding, _settings(svc))
     async with svc.factory() as session:
-        items, total = await search.run(session, params, point, public=principal is None)
-    return page(items, total=total, page=params.page, per_page=params.per_page)
+        found = await search.run(session, params, point, public=principal is None)
+    body = page(found.items, total=found.total, page=params.page, per_page=params.per_page)
+    if params.open_now or params.open_at:
+        # Why a search may come back short: matches left out because they are closed then.
+        body["closed_count"] = found.closed
+    return body
 
 
 @router.get("/service_at_locations/{sal_id}", summary="One service at a location", tags=["hsds"])

@@ -1,4 +1,11 @@
-"""Async database engines and sessions for SQLite (embedded default) and PostgreSQL."""
+"""Async database engines and sessions for SQLite (embedded default) and PostgreSQL.
+
+On SQLite, Harbour emits its own `BEGIN`: a unit of work that writes starts with
+`BEGIN IMMEDIATE`, so it holds the database's one write lock before it reads what it will
+append to (the audit chain's last link, an idempotency key), exactly as the advisory and row
+locks make those reads safe on PostgreSQL. Read-only sessions begin `DEFERRED` and read a
+consistent snapshot without blocking writers (WAL).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 SessionFactory = async_sessionmaker[AsyncSession]
+
+# Execution option that marks a connection's transaction as a write unit of work.
+WRITES = "harbour_writes"
+BUSY_TIMEOUT_MS = 30_000
 
 
 def normalise_url(url: str) -> str:
@@ -37,16 +48,25 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        engine = create_async_engine(
+            url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **kwargs
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            # The driver's own implicit BEGIN (only before DML) is turned off; see `_begin`.
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _begin(connection: Any) -> None:
+            writes = connection.get_execution_options().get(WRITES, False)
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN DEFERRED")
 
         return engine
     kwargs.setdefault("pool_size", 10)
@@ -62,8 +82,12 @@ def session_factory(engine: AsyncEngine) -> SessionFactory:
 
 @asynccontextmanager
 async def unit_of_work(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
-    """Opens one transaction: commits on success, rolls back on any error."""
+    """Opens one write transaction: commits on success, rolls back on any error.
+
+    The connection is taken (and on SQLite the write lock with it) before the first read.
+    """
     async with factory() as session, session.begin():
+        await session.connection(execution_options={WRITES: True})
         yield session
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
@@ -75,24 +76,35 @@ def open_state(card: dict[str, Any], at: datetime, closures: list[dict[str, Any]
     )
 
 
+@dataclass(frozen=True)
+class Found:
+    """One page of results, the total, and how many matched everything but being open then."""
+
+    items: list[dict[str, Any]]
+    total: int
+    closed: int = 0
+
+
 async def run(
     session: AsyncSession, params: SearchParams, near: Near | None, *, public: bool
-) -> tuple[list[dict[str, Any]], int]:
+) -> Found:
     """One page of results and the total, nearest first when there is a point."""
     at = params.open_at or datetime.now(UTC)
     closures = await active_closures(session, at)
     filters = params.filters()
     offset = (params.page - 1) * params.per_page
+    closed = 0
     if params.open_now or params.open_at:
-        hits, _ = await search(session, filters=filters, near=near, limit=None)
-        hits = [h for h in hits if open_state(h.card, at, closures)]
-        total = len(hits)
+        matching, _ = await search(session, filters=filters, near=near, limit=None)
+        hits = [h for h in matching if open_state(h.card, at, closures)]
+        total, closed = len(hits), len(matching) - len(hits)
         hits = hits[offset : offset + params.per_page]
     else:
         hits, total = await search(
             session, filters=filters, near=near, limit=params.per_page, offset=offset
         )
-    return [result(h, at, closures, locale=params.locale, public=public) for h in hits], total
+    items = [result(h, at, closures, locale=params.locale, public=public) for h in hits]
+    return Found(items, total, closed)
 
 
 def result(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from email.message import EmailMessage
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -45,12 +46,23 @@ class EmailSender:
 
     def __init__(self, settings: NotificationsSettings) -> None:
         self.settings = settings
+        domain = parseaddr(settings.mail_from)[1].rpartition("@")[2]
+        self.domain = domain or "harbour.invalid"
 
-    async def send(self, to: str, rendered: Rendered) -> str:
-        """Hands one message to the SMTP server; returns the provider name."""
+    def message_id(self, delivery_id: str) -> str:
+        """A delivery's `Message-ID`: the same on every attempt, so mail clients fold repeats."""
+        return f"<{delivery_id}@{self.domain}>"
+
+    async def send(self, to: str, rendered: Rendered, *, delivery_id: str) -> str:
+        """Hands one message to the SMTP server; returns the provider name.
+
+        Delivery is at-least-once (a crash between the server's acceptance and our commit sends
+        it again); a repeat carries the same `Message-ID`.
+        """
         message = EmailMessage()
         message["From"] = self.settings.mail_from
         message["To"] = to
+        message["Message-ID"] = self.message_id(delivery_id)
         message["Subject"] = rendered.subject
         message.set_content(rendered.text)
         message.add_alternative(rendered.html, subtype="html")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import random
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -236,7 +237,7 @@ class Deliverer:
         if delivery.channel == "email":
             if not person.email:
                 raise NotSent("no e-mail address")
-            return await self.email.send(person.email, rendered)
+            return await self.email.send(person.email, rendered, delivery_id=delivery.id)
         if not person.phone:
             raise NotSent("no phone number")
         until = quiet_until(person, now)
@@ -288,7 +289,9 @@ class Deliverer:
                     locale=person.locale, items=items, link=f"{self.settings.public_url}/inbox"
                 )
                 try:
-                    provider = await self.email.send(person.email, rendered)
+                    provider = await self.email.send(
+                        person.email, rendered, delivery_id=_digest_id(pairs)
+                    )
                 except (Transient, Terminal) as error:
                     log.warning("digest_not_sent", error=type(error).__name__)
                     continue
@@ -298,6 +301,12 @@ class Deliverer:
                     session.add(delivery)
                 sent += 1
         return sent
+
+
+def _digest_id(pairs: list[tuple[Delivery, Notification]]) -> str:
+    """One id for a digest of these deliveries: the same digest sent again gets the same one."""
+    joined = ",".join(sorted(delivery.id for delivery, _ in pairs))
+    return "digest-" + hashlib.sha256(joined.encode()).hexdigest()[:32]
 
 
 class NotSent(Exception):

@@ -13,13 +13,13 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from harbour_kit.auth import Principal, Role
 from harbour_kit.contracts import ConsentWithdrawn, ReferralTransitioned
-from harbour_kit.db import execute
+from harbour_kit.db import dialect_of, execute
 from harbour_kit.errors import Conflict, Forbidden, HarbourError, NotFound, ValidationFailed
 from harbour_referrals import audit, lifecycle
 from harbour_referrals.consents import (
@@ -164,6 +164,21 @@ def _request_hash(body: ReferralIn) -> str:
     return hashlib.sha256(body.model_dump_json().encode()).hexdigest()
 
 
+async def _hold_key(session: AsyncSession, organization_id: str, key: str) -> None:
+    """Makes a second request with the same key wait for the first to commit, then read its row.
+
+    SQLite's write units of work already run one at a time (`BEGIN IMMEDIATE`); on PostgreSQL a
+    transaction-scoped advisory lock on the key does the same for just that key.
+    """
+    if dialect_of(session) != "postgresql":
+        return
+    await execute(
+        session,
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"),
+        {"name": f"idempotency:{organization_id}:{key}"},
+    )
+
+
 async def create(
     session: AsyncSession,
     runtime: Runtime,
@@ -177,6 +192,7 @@ async def create(
         raise Forbidden("Only social workers make referrals.", code="wrong-role")
     org = principal.org_id or ""
     if idempotency_key:
+        await _hold_key(session, org, idempotency_key)
         seen = await session.get(IdempotencyKey, (org, idempotency_key))
         if seen is not None:
             if seen.request_hash != _request_hash(body):
