@@ -191,6 +191,7 @@ def main() -> None:
     parser.add_argument("command", choices=["serve"])
     parser.parse_args()
     settings = GatewaySettings()
+    configure_logging("gateway", settings.log_level)
     uvicorn.run(
         "harbour_gateway.main:create",
         factory=True,

@@ -16,7 +16,7 @@ import re
 import signal
 import subprocess
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from harbour_directory.demo import sample_directory
 from harbour_directory.seed import seed
 from harbour_runner.personas import CARE_NETWORK, LEGAL_CLINIC
 from tests.conftest import Keys, Mint, Running, StartService, bearer
-from tests.e2e.local import ROOT, Runner, harbour_processes, runner_environment
+from tests.e2e.local import ROOT, Runner, harbour_processes
 from tests.stack import Serve, example, start_stack
 
 PARALLEL = 20
@@ -156,18 +156,6 @@ async def verify_chain(referrals_url: str, admin: str) -> None:
 
 
 # --- the embedded default, as `./harbour up` runs it ------------------------------------
-
-
-@pytest.fixture(scope="module")
-def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Runner, dict[str, str]]]:
-    env = runner_environment()
-    runner = Runner(tmp_path_factory.mktemp("busy") / "data", env)
-    try:
-        runner.wait_running()
-        yield runner, env
-    finally:
-        assert runner.interrupt() == 0
-        assert harbour_processes(runner.data_dir) == []
 
 
 def _gateway_post(env: dict[str, str], client: httpx.AsyncClient) -> Post:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import ClassVar
 
 import strawberry
+import structlog
 from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
@@ -18,6 +19,7 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 from strawberry.schema.schema import validate_document
+from strawberry.types import ExecutionContext
 
 from harbour_gateway.schema.directory import DirectoryMutation, DirectoryQuery
 from harbour_gateway.schema.live import Subscription
@@ -78,7 +80,43 @@ def _unexpected(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, GraphQLError)
 
 
-schema = strawberry.Schema(
+log = structlog.get_logger("harbour.gateway.graphql")
+
+
+def error_code(error: GraphQLError) -> str:
+    """A GraphQL error as a code: never its message, which may quote the query or a variable."""
+    code = (error.extensions or {}).get("code")
+    if isinstance(code, str):
+        return code
+    if error.original_error is not None and not isinstance(error.original_error, GraphQLError):
+        return "INTERNAL_SERVER_ERROR"
+    if error.message.startswith("Syntax Error"):
+        return "GRAPHQL_PARSE_FAILED"
+    return "GRAPHQL_VALIDATION_FAILED"
+
+
+class HarbourSchema(strawberry.Schema):
+    """The schema, logging each error as operation name, code and path only."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Logs errors without query text, literals or variable values."""
+        operation = execution_context.operation_name if execution_context else None
+        for error in errors:
+            code = error_code(error)
+            fields = {
+                "operation": (operation or "")[:100] or None,
+                "code": code,
+                "path": [str(p) for p in error.path or []] or None,
+            }
+            if code == "INTERNAL_SERVER_ERROR":
+                log.error("graphql_error", exc_info=error.original_error, **fields)
+            else:
+                log.info("graphql_error", **fields)
+
+
+schema = HarbourSchema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,

@@ -9,6 +9,7 @@ from pathlib import Path
 import uvicorn
 
 from harbour_kit.migrations import upgrade
+from harbour_kit.observability import configure_logging
 from harbour_kit.settings import ServiceSettings
 
 
@@ -29,6 +30,8 @@ def run_service_cli(
         assert migrations_dir is not None
         upgrade(migrations_dir, settings.effective_database_url)
     elif args.command == "serve":
+        # Before uvicorn starts: its own records go through the same redacting JSON path.
+        configure_logging(settings.service_name, settings.log_level)
         uvicorn.run(
             app_path,
             factory=True,

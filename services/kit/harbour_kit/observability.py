@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from collections.abc import Awaitable, Callable
+import traceback
+from typing import Any
 
 import structlog
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -16,7 +17,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
-from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Keys that must never reach a log line, whatever a caller passes.
 _REDACTED_KEYS = frozenset(
@@ -43,6 +44,11 @@ _REDACTED_KEYS = frozenset(
 )
 
 
+# Loggers whose message text is known to hold no input (start-up, shutdown, our own events).
+_SAFE_MESSAGE_LOGGERS = ("harbour", "uvicorn.error", "uvicorn")
+_MAX_FRAMES = 12
+
+
 def _redact(
     _logger: object, _method: str, event_dict: structlog.types.EventDict
 ) -> structlog.types.EventDict:
@@ -52,18 +58,91 @@ def _redact(
     return event_dict
 
 
+def _exception_shape(exc: BaseException) -> dict[str, Any]:
+    """An exception as its type names and frames: never its message, which may quote input."""
+    chain: list[str] = []
+    frames: list[str] = []
+    seen: BaseException | None = exc
+    while seen is not None and len(chain) < 5:
+        chain.append(f"{type(seen).__module__}.{type(seen).__qualname__}")
+        seen = seen.__cause__ or seen.__context__
+    for frame in traceback.extract_tb(exc.__traceback__)[-_MAX_FRAMES:]:
+        frames.append(f"{frame.filename}:{frame.lineno} in {frame.name}")
+    return {"error": chain[0], "caused_by": chain[1:], "frames": frames}
+
+
+def _safe_exception(
+    _logger: object, _method: str, event_dict: structlog.types.EventDict
+) -> structlog.types.EventDict:
+    """Replaces `exc_info` with the exception's types and frames (no message, no locals)."""
+    exc_info = event_dict.pop("exc_info", None)
+    if exc_info is None or exc_info is False:
+        return event_dict
+    if exc_info is True:
+        exc_info = sys.exc_info()
+    if isinstance(exc_info, BaseException):
+        event_dict["exception"] = _exception_shape(exc_info)
+    elif isinstance(exc_info, tuple) and exc_info[1] is not None:
+        event_dict["exception"] = _exception_shape(exc_info[1])
+    return event_dict
+
+
+def _foreign(
+    _logger: object, _method: str, event_dict: structlog.types.EventDict
+) -> structlog.types.EventDict:
+    """A record from a library's stdlib logger: its text only where it cannot carry input."""
+    record: logging.LogRecord | None = event_dict.get("_record")
+    if record is None:
+        return event_dict
+    event_dict["logger"] = record.name
+    if not record.name.startswith(_SAFE_MESSAGE_LOGGERS):
+        # Library messages may quote a query, a parameter or an exception's text.
+        event_dict["event"] = "library log (text withheld)"
+    if record.exc_info:
+        event_dict["exc_info"] = record.exc_info
+    return event_dict
+
+
+_SHARED = (
+    structlog.processors.add_log_level,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+)
+
+
 def configure_logging(service: str, level: str = "INFO") -> None:
-    """Sends structured JSON logs to stdout, tagged with the service name."""
-    logging.basicConfig(format="%(message)s", stream=sys.stdout, level=level.upper(), force=True)
-    for noisy in ("uvicorn.access",):
-        logging.getLogger(noisy).disabled = True
+    """One JSON log path for the process: Harbour's events and every library's records alike.
+
+    Everything is redacted by key, exceptions lose their messages, and library records keep their
+    text only when the library cannot put input into it.
+    """
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[structlog.contextvars.merge_contextvars, *_SHARED, _foreign],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                _redact,
+                _safe_exception,
+                structlog.processors.JSONRenderer(),
+            ],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "strawberry.execution"):
+        library = logging.getLogger(name)
+        library.handlers.clear()
+        library.propagate = True
+    # Access lines would hold paths and query strings (a claimant's place); requests are logged
+    # by Harbour's own middleware with the route template instead.
+    logging.getLogger("uvicorn.access").disabled = True
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            *_SHARED,
             _redact,
-            structlog.processors.format_exc_info,
+            _safe_exception,
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
@@ -110,42 +189,51 @@ class Metrics:
         )
 
 
-def _route_template(request: Request) -> str:
-    # The template (`/services/{id}`), never the raw path or query string.
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match == Match.FULL:
-            return str(getattr(route, "path", "unmatched"))
-    return "unmatched"
+_UNLOGGED = frozenset({"/metrics", "/healthz", "/readyz"})
 
 
-def install_observability(app: FastAPI, metrics: Metrics) -> None:
-    """Adds request logging and metrics middleware and the `/metrics` endpoint."""
-    log = structlog.get_logger("harbour.http")
+class _Observe:
+    """Pure ASGI: one log line and the metrics per request, by route template (never the path)."""
 
-    @app.middleware("http")
-    async def _observe(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app, self.metrics = app, metrics
+        self.log = structlog.get_logger("harbour.http")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         started = time.perf_counter()
-        route = _route_template(request)
         status = 500
+
+        async def _send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
         try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
+            await self.app(scope, receive, _send)
         finally:
-            elapsed = time.perf_counter() - started
-            if route not in {"/metrics", "/healthz", "/readyz"}:
-                metrics.requests.labels(request.method, route, str(status)).inc()
-                metrics.latency.labels(request.method, route).observe(elapsed)
-                log.info(
+            # The router leaves the matched route in the scope; its template, not the raw path.
+            route = str(getattr(scope.get("route"), "path", "unmatched"))
+            if route not in _UNLOGGED:
+                elapsed = time.perf_counter() - started
+                method = str(scope["method"])
+                self.metrics.requests.labels(method, route, str(status)).inc()
+                self.metrics.latency.labels(method, route).observe(elapsed)
+                self.log.info(
                     "request",
-                    method=request.method,
+                    method=method,
                     route=route,
                     status=status,
                     ms=round(elapsed * 1000, 1),
                 )
+
+
+def install_observability(app: FastAPI, metrics: Metrics) -> None:
+    """Adds request logging and metrics middleware and the `/metrics` endpoint."""
+    app.add_middleware(_Observe, metrics=metrics)
 
     @app.get("/metrics", include_in_schema=False)
     async def _metrics() -> Response:
