@@ -47,6 +47,10 @@ class Live:
         self._task: asyncio.Task[None] | None = None
         self.ready = asyncio.Event()
 
+    def connection(self) -> Client | None:
+        """The NATS connection once made (shared with the search limit)."""
+        return self._client
+
     async def start(self) -> None:
         """Connects in the background; the gateway serves queries without NATS."""
         self._task = asyncio.create_task(self._connect(), name="live-connect")

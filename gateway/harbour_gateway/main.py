@@ -106,7 +106,13 @@ def create(settings: GatewaySettings | None = None) -> FastAPI:
     metrics = Metrics()
     downstream = Downstream(settings, metrics.registry)
     live = Live(settings.nats_url, settings.events_namespace)
-    limiter = SearchLimiter(settings.search_rate_limit)
+    limiter = SearchLimiter(
+        settings.search_rate_limit,
+        nats=live.connection,
+        bucket=f"{settings.events_namespace}-search-limit",
+        replicas=settings.events_replicas,
+        salt=settings.search_limit_salt.get_secret_value(),
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

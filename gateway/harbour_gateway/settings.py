@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from pydantic import field_validator
+from pydantic import SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from harbour_kit.settings import ServiceSettings
@@ -19,7 +19,9 @@ class GatewaySettings(ServiceSettings):
     referrals_url: str = "http://127.0.0.1:8002"
     notifications_url: str = "http://127.0.0.1:8003"
     downstream_timeout: float = 5.0
-    search_rate_limit: str = "120/minute"  # anonymous searches per client address
+    search_rate_limit: str = "120/minute"  # anonymous searches per client address, all replicas
+    # Keys the hash that stands for a client address in the shared counter (same on all replicas).
+    search_limit_salt: SecretStr = SecretStr("")
     graphiql: bool = True
     # Callers whose X-Forwarded-For names the real client (the web app), for the search limit.
     trusted_proxies: Annotated[list[str], NoDecode] = ["127.0.0.1", "::1"]

@@ -39,7 +39,7 @@ async def stack(
     start_service: StartService, serve: Serve, keys: Keys, nats_url: str, namespace: str
 ) -> AsyncIterator[Stack]:
     async with start_stack(
-        start_service, serve, keys, nats_url, namespace, seed=_seed, search_rate_limit="5/minute"
+        start_service, serve, keys, nats_url, namespace, seed=_seed, search_rate_limit="5/day"
     ) as running:
         yield running
 
