@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from harbour_directory.hours import (
+    EPOCH,
     Closure,
     Period,
     from_compact,
@@ -178,8 +179,8 @@ def test_garbage_rows_are_skipped() -> None:
     ]
     assert parse_schedules(rows) == [
         Period(
-            days=frozenset({1}),
-            monthdays=frozenset(),
+            rule="FREQ=WEEKLY;BYDAY=TU",
+            anchor=EPOCH,
             opens=time(10, 0),
             closes=time(11, 0),
             valid_from=None,
@@ -212,3 +213,59 @@ def test_hours_on_returns_sorted_pairs() -> None:
         (time(22), time(6)),
     ]
     assert hours_on(periods, SUNDAY) == []
+
+
+def test_fortnightly_counts_from_its_start() -> None:
+    # A clinic every other Tuesday from 17 Nov 2026: open on the 17th and 1 Dec, not the 24th.
+    fortnightly = parse_schedules(
+        [row("10:00", "13:00", freq="WEEKLY", interval=2, byday="TU", dtstart="2026-11-17")]
+    )
+    assert is_open(fortnightly, hk(date(2026, 11, 17), 11)) is True
+    assert is_open(fortnightly, hk(TUESDAY, 11)) is False
+    assert is_open(fortnightly, hk(date(2026, 12, 1), 11)) is True
+    assert is_open(fortnightly, hk(date(2026, 11, 10), 11)) is False  # before it started
+    assert hours_on(fortnightly, TUESDAY) == []
+
+
+def test_nth_weekday_of_the_month() -> None:
+    # The first Monday and the last Friday of each month.
+    monthly = parse_schedules(
+        [
+            row("09:00", "12:00", freq="MONTHLY", byday="1MO"),
+            row("14:00", "17:00", freq="MONTHLY", byday="-1FR"),
+        ]
+    )
+    assert is_open(monthly, hk(date(2026, 12, 7), 10)) is True  # first Monday of December
+    assert is_open(monthly, hk(date(2026, 12, 14), 10)) is False  # the second
+    assert is_open(monthly, hk(date(2026, 11, 27), 15)) is True  # last Friday of November
+    assert is_open(monthly, hk(date(2026, 11, 20), 15)) is False
+    assert is_open(monthly, hk(date(2027, 1, 29), 15)) is True  # and in January
+
+
+def test_a_counted_rule_ends_after_its_occurrences() -> None:
+    three = parse_schedules(
+        [row("10:00", "12:00", freq="WEEKLY", byday="TU", count=3, dtstart="2026-11-10")]
+    )
+    opened = [is_open(three, hk(date(2026, 11, d), 11)) for d in (10, 17, 24)]
+    assert opened == [True, True, True]
+    assert is_open(three, hk(date(2026, 12, 1), 11)) is False
+
+
+def test_fortnightly_overnight_on_a_holiday_eve() -> None:
+    # Every other Friday night, 22:00 to 06:00; Christmas Day 2026 is a Friday and a holiday.
+    nights = parse_schedules(
+        [row("22:00", "06:00", freq="WEEKLY", interval=2, byday="FR", dtstart="2026-12-11")]
+    )
+    christmas = date(2026, 12, 25)
+    assert is_open(nights, hk(date(2026, 12, 12), 3)) is True  # from the night of the 11th
+    assert is_open(nights, hk(date(2026, 12, 19), 3)) is False  # the off week
+    assert is_open(nights, hk(christmas, 23), holidays={christmas}) is False
+    assert is_open(nights, hk(christmas, 23), holidays={christmas}, closes_on_holidays=False)
+
+
+def test_periods_stored_before_rules_are_read() -> None:
+    old = [[[1], [], "10:00:00", "11:00:00", "", ""], [[], [1, 15], "09:00:00", "12:00:00", "", ""]]
+    tuesday, monthly = from_compact(old)
+    assert is_open([tuesday], hk(TUESDAY, 10, 30)) is True
+    assert is_open([monthly], hk(date(2026, 12, 15), 10)) is True
+    assert is_open([monthly], hk(date(2026, 12, 14), 10)) is False

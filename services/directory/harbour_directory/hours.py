@@ -1,8 +1,12 @@
 """Opening hours from HSDS 3.0 `schedule` rows: is a service location open at a given instant?
 
-Hours are read in the service's own IANA time zone; the HSDS numeric `timezone` offset is ignored.
-A period whose closing time is not after its opening time runs overnight into the next day, and
-belongs to the day it starts on: holidays and validity dates are checked against that day.
+Which days a period starts on is an RFC 5545 recurrence rule evaluated by `dateutil.rrule`: the
+HSDS fields `freq`, `interval`, `byday` (with ordinals such as `1MO` or `-1FR` in monthly rules),
+`bymonthday`, `byweekno`, `byyearday`, `count` and `wkst`, counted from `dtstart` (where an
+interval or a count starts; without one, from a fixed Monday). Hours are read in the service's own
+IANA time zone; the HSDS numeric `timezone` offset is ignored. A period whose closing time is not
+after its opening time runs overnight into the next day, and belongs to the day it starts on:
+holidays and validity dates are checked against that day.
 """
 
 from __future__ import annotations
@@ -10,20 +14,26 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from dateutil.rrule import rrulestr
+
 DEFAULT_TZ = "Asia/Hong_Kong"
-WEEKDAYS = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 END_OF_DAY = ("24:00", "24:00:00", "23:59:59")
+FREQUENCIES = ("DAILY", "WEEKLY", "MONTHLY", "YEARLY")
+# Where a rule without `dtstart` counts its intervals from: a Monday long past.
+EPOCH = date(2001, 1, 1)
 
 
 @dataclass(frozen=True, slots=True)
 class Period:
     """One recurring opening period; `closes <= opens` means it ends the next day."""
 
-    days: frozenset[int]  # 0 = Monday … 6 = Sunday; empty (with monthdays empty) = every day
-    monthdays: frozenset[int]  # days of the month, for MONTHLY rules; empty otherwise
+    rule: str  # an RRULE without DTSTART, e.g. "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO"
+    anchor: date  # the rule's DTSTART
     opens: time
     closes: time
     valid_from: date | None
@@ -37,6 +47,14 @@ class Closure:
     starts_at: datetime
     ends_at: datetime | None
     reason: str
+
+
+@lru_cache(maxsize=8192)
+def _days_in_year(rule: str, anchor: date, year: int) -> frozenset[date]:
+    """The days of `year` on which the rule starts a period (computed once per rule and year)."""
+    recurrence = rrulestr(f"RRULE:{rule}", dtstart=datetime.combine(anchor, time()))
+    first, last = datetime(year, 1, 1), datetime(year, 12, 31)
+    return frozenset(d.date() for d in recurrence.between(first, last, inc=True))
 
 
 # --- parsing HSDS rows -------------------------------------------------------------------
@@ -74,45 +92,70 @@ def _date(row: Mapping[str, Any], *keys: str) -> date | None:
     return None
 
 
-def _numbers(text: str | None, *, low: int, high: int) -> frozenset[int]:
-    if text is None:
-        return frozenset()
-    numbers = frozenset(int(n) for n in text.split(",") if n.strip())
-    if any(not low <= n <= high for n in numbers):
-        raise ValueError(f"out of range: {text!r}")
-    return numbers
+def _number(row: Mapping[str, Any], key: str) -> int | None:
+    value = row.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"{key} is not a number")
+    number = float(value)
+    if not number.is_integer() or number < 1:
+        raise ValueError(f"{key} must be a whole number from 1")
+    return int(number)
 
 
-def _weekdays(text: str | None) -> frozenset[int]:
-    if text is None:
-        return frozenset()
-    return frozenset(WEEKDAYS[d.strip().upper()] for d in text.split(",") if d.strip())
+# RFC 5545 bounds of the numeric lists (each value non-zero, negative counting from the end).
+_BOUNDS = {"bymonthday": 31, "byweekno": 53, "byyearday": 366}
+
+
+def _bounded(key: str, text: str) -> str:
+    """`text` unchanged when every number in it is within RFC 5545's bounds for `key`."""
+    high = _BOUNDS.get(key)
+    if high is not None:
+        for part in text.split(","):
+            number = int(part)  # ValueError for anything but an integer
+            if number == 0 or abs(number) > high:
+                raise ValueError(f"{key} out of range")
+    return text
+
+
+def _rule(row: Mapping[str, Any], start: date | None) -> str | None:
+    """The RRULE text for a row, or None when the row does not say which days."""
+    byday = _text(row, "byday")
+    freq = (_text(row, "freq") or ("WEEKLY" if byday else "DAILY")).upper()
+    if freq not in FREQUENCIES:
+        return None
+    parts = [f"FREQ={freq}"]
+    for key in ("interval", "count"):
+        number = _number(row, key)
+        if number is not None:
+            parts.append(f"{key.upper()}={number}")
+    for key in ("byday", "bymonthday", "byweekno", "byyearday", "wkst"):
+        text = _text(row, key)
+        if text is not None:
+            value = _bounded(key, text.replace(" ", "").upper())
+            parts.append(f"{key.upper()}={value}")
+    said = {p.split("=")[0] for p in parts}
+    # A weekly or monthly rule that names no day repeats its start day: without one, no days.
+    names_no_day = said.isdisjoint({"BYDAY", "BYMONTHDAY", "BYWEEKNO", "BYYEARDAY"})
+    if start is None and names_no_day and freq != "DAILY":
+        return None
+    return ";".join(parts)
 
 
 def _period(row: Mapping[str, Any]) -> Period | None:
     opens_at, closes_at = _text(row, "opens_at"), _text(row, "closes_at")
     if opens_at is None or closes_at is None:
         return None
-    days = _weekdays(_text(row, "byday"))
-    freq = (_text(row, "freq") or ("WEEKLY" if days else "DAILY")).upper()
-    monthdays: frozenset[int] = frozenset()
     start = _date(row, "dtstart")
-    if freq == "MONTHLY":
-        monthdays = _numbers(_text(row, "bymonthday"), low=1, high=31)
-        if not monthdays and not days:
-            if start is None:
-                return None
-            monthdays = frozenset({start.day})
-    elif freq == "WEEKLY":
-        if not days:
-            if start is None:
-                return None
-            days = frozenset({start.weekday()})
-    elif freq != "DAILY":
+    rule = _rule(row, start)
+    if rule is None:
         return None
+    anchor = start or EPOCH
+    _days_in_year(rule, anchor, anchor.year)  # raises ValueError for a rule rrule refuses
     return Period(
-        days=days,
-        monthdays=monthdays,
+        rule=rule,
+        anchor=anchor,
         opens=_time(opens_at, closing=False),
         closes=_time(closes_at, closing=True),
         valid_from=_date(row, "valid_from", "dtstart"),
@@ -126,7 +169,7 @@ def parse_schedules(rows: Iterable[Mapping[str, Any]]) -> list[Period]:
     for row in rows:
         try:
             period = _period(row)
-        except (ValueError, KeyError):
+        except ValueError:
             continue
         if period is not None:
             periods.append(period)
@@ -137,11 +180,11 @@ def parse_schedules(rows: Iterable[Mapping[str, Any]]) -> list[Period]:
 
 
 def to_compact(periods: Sequence[Period]) -> list[list[Any]]:
-    """A JSON-serialisable form of the periods: lists of ints and strings ("" for no bound)."""
+    """A JSON-serialisable form of the periods: strings only ("" for no bound)."""
     return [
         [
-            sorted(p.days),
-            sorted(p.monthdays),
+            p.rule,
+            p.anchor.isoformat(),
             p.opens.isoformat(),
             p.closes.isoformat(),
             p.valid_from.isoformat() if p.valid_from else "",
@@ -151,19 +194,32 @@ def to_compact(periods: Sequence[Period]) -> list[list[Any]]:
     ]
 
 
+def _legacy_rule(days: Sequence[int], monthdays: Sequence[int]) -> str:
+    """The rule of a period stored before rules were kept (weekdays or days of the month)."""
+    if days:
+        return "FREQ=WEEKLY;BYDAY=" + ",".join(WEEKDAYS[d] for d in sorted(days))
+    if monthdays:
+        return "FREQ=MONTHLY;BYMONTHDAY=" + ",".join(str(d) for d in sorted(monthdays))
+    return "FREQ=DAILY"
+
+
 def from_compact(data: Sequence[Sequence[Any]]) -> list[Period]:
-    """The periods that `to_compact` turned into `data`."""
-    return [
-        Period(
-            days=frozenset(days),
-            monthdays=frozenset(monthdays),
-            opens=time.fromisoformat(opens),
-            closes=time.fromisoformat(closes),
-            valid_from=date.fromisoformat(valid_from) if valid_from else None,
-            valid_to=date.fromisoformat(valid_to) if valid_to else None,
+    """The periods that `to_compact` turned into `data` (older stored forms are read too)."""
+    periods = []
+    for rule, anchor, opens, closes, valid_from, valid_to in data:
+        if isinstance(rule, list):  # stored as [days, monthdays, …] before rules were kept
+            rule, anchor = _legacy_rule(rule, anchor), EPOCH.isoformat()
+        periods.append(
+            Period(
+                rule=rule,
+                anchor=date.fromisoformat(anchor),
+                opens=time.fromisoformat(opens),
+                closes=time.fromisoformat(closes),
+                valid_from=date.fromisoformat(valid_from) if valid_from else None,
+                valid_to=date.fromisoformat(valid_to) if valid_to else None,
+            )
         )
-        for days, monthdays, opens, closes, valid_from, valid_to in data
-    ]
+    return periods
 
 
 # --- questions ---------------------------------------------------------------------------
@@ -174,9 +230,7 @@ def _starts_on(period: Period, day: date) -> bool:
         return False
     if period.valid_to is not None and day > period.valid_to:
         return False
-    if period.days and day.weekday() not in period.days:
-        return False
-    return not period.monthdays or day.day in period.monthdays
+    return day in _days_in_year(period.rule, period.anchor, day.year)
 
 
 def _span(period: Period, day: date) -> tuple[datetime, datetime]:
