@@ -1,7 +1,7 @@
 """Directory geosearch: nearest 20 within 2 km with a category and a language, HTTP vs raw SQL.
 
 For each size it creates `harbour_bench_dir_<size>`, migrates it, bulk-loads synthetic rows
-(`harbour_directory.synthetic`), starts `harbour-directory serve` (one uvicorn worker) against it
+(`bench/synthetic.py`), starts `harbour-directory serve` (one uvicorn worker) against it
 and runs the same query mix two ways, sequentially, after a warm-up:
 
 - HTTP: `GET /service_at_locations?lat&lng&radius=2000&category&language&per_page=20` through one
@@ -42,10 +42,12 @@ import aiohttp
 import asyncpg
 import orjson
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.synthetic import TOP_LEVEL, load_postgres
 from harbour_directory.geo.gazetteer import DISTRICTS
 from harbour_directory.main import MIGRATIONS
 from harbour_directory.search.repository import Filters, Near, postgres_query
-from harbour_directory.synthetic import TOP_LEVEL, load_postgres
 from harbour_kit.migrations import upgrade
 
 RADIUS = 2000.0

@@ -1,7 +1,7 @@
 """Gateway overhead: `nearbyServices` and `inbox` through GraphQL vs the services' own endpoints.
 
 Makes two PostgreSQL databases (`harbour_bench_gw_dir_*`, migrated and filled with `--rows`
-synthetic service-at-locations by `harbour_directory.synthetic`; `harbour_bench_gw_ref_*`,
+synthetic service-at-locations by `bench/synthetic.py`; `harbour_bench_gw_ref_*`,
 migrated), starts `harbour-directory serve` and `harbour-referrals serve` (one uvicorn worker
 each) and `harbour-gateway serve` (`GATEWAY_WORKERS`, 2 by default) on loopback, with one events
 namespace on `HARBOUR_NATS_URL` and a JWT key pair of the run. Then, in the same run, through one
@@ -54,13 +54,13 @@ from bench import support
 from bench.directory import Query, queries
 from bench.referrals import DETAILS, NEEDS, call, delete_streams
 from bench.scale import Replica, start_replica, stop_all, wait_ready
+from bench.synthetic import load_postgres
 from harbour_directory.main import MIGRATIONS as DIRECTORY_MIGRATIONS
-from harbour_directory.synthetic import load_postgres
 from harbour_gateway.schema.directory import ServiceFilter, search_params
 from harbour_kit.auth import mint_token
+from harbour_kit.crypto import generate_key_setting
 from harbour_kit.keys import ensure_keypair
 from harbour_kit.migrations import upgrade
-from harbour_referrals.crypto import generate_key_setting
 from harbour_referrals.main import MIGRATIONS as REFERRALS_MIGRATIONS
 from tests.harness import free_port
 from tests.sample import CLAIM_ADVICE, LEGAL_CLINIC, SMALL

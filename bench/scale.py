@@ -49,12 +49,12 @@ from bench.referrals import (
     call,
     delete_streams,
 )
+from bench.synthetic import load_postgres
 from harbour_directory.main import MIGRATIONS as DIRECTORY_MIGRATIONS
-from harbour_directory.synthetic import load_postgres
 from harbour_kit.auth import mint_token
+from harbour_kit.crypto import generate_key_setting
 from harbour_kit.keys import ensure_keypair
 from harbour_kit.migrations import upgrade
-from harbour_referrals.crypto import generate_key_setting
 from harbour_referrals.main import MIGRATIONS as REFERRALS_MIGRATIONS
 from tests.harness import free_port
 
