@@ -44,9 +44,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import support
 from harbour_kit.auth import mint_token
+from harbour_kit.crypto import generate_key_setting
 from harbour_kit.keys import ensure_keypair
 from harbour_kit.migrations import upgrade
-from harbour_referrals.crypto import generate_key_setting
 from harbour_referrals.main import MIGRATIONS
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -222,8 +222,14 @@ async def start_service(
     running: list[Running] = []
 
     async def _start(
-        name: str, backend: str = "sqlite", *, database_url: str | None = None, **overrides: Any
+        name: str,
+        backend: str = "sqlite",
+        *,
+        database_url: str | None = None,
+        app_options: dict[str, Any] | None = None,
+        **overrides: Any,
     ) -> Running:
+        """Starts `name` with settings `overrides`; `app_options` go to its `create` as they are."""
         module = __import__(f"harbour_{name}.main", fromlist=["build_service", "create"])
         settings_module = __import__(f"harbour_{name}.settings", fromlist=["*"])
         settings_class = next(
@@ -243,7 +249,7 @@ async def start_service(
         }
         values.update(overrides)
         settings = settings_class(**values)
-        app = module.create(settings)
+        app = module.create(settings, **(app_options or {}))
         service: Service = app.state.service
         await service.start()
         client = httpx.AsyncClient(

@@ -251,6 +251,9 @@ def test_secrets_are_referenced_never_embedded() -> None:
                         assert "secretKeyRef" in variable.get("valueFrom", {}), variable["name"]
     referrals = containers(by_kind("production", "Deployment")["referrals"])[0]
     assert env_of(referrals, "REFERRALS_ENCRYPTION_KEYS")["valueFrom"]["secretKeyRef"]["name"]
+    notifications = containers(by_kind("production", "Deployment")["notifications"])[0]
+    keys = env_of(notifications, "NOTIFICATIONS_ENCRYPTION_KEYS")
+    assert keys["valueFrom"]["secretKeyRef"]["name"] == "notifications-encryption"
 
 
 def test_postgresql_is_three_instances_per_database_with_postgis_and_backups() -> None:

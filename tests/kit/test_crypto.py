@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 import os
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from harbour_referrals.crypto import DecryptionError, FieldCipher, generate_key_setting
+from harbour_kit.crypto import DecryptionError, FieldCipher, generate_key_setting, key_ring
 
 OLD_KEY = bytes(range(32))
 NEW_KEY = bytes(range(100, 132))
@@ -345,3 +346,16 @@ def test_random_keys_do_not_cross_decrypt() -> None:
     two = FieldCipher({"k1": os.urandom(32)}, current="k1")
     with pytest.raises(DecryptionError, match="authentication"):
         two.decrypt(one.encrypt("x", context=CONTEXT), context=CONTEXT)
+
+
+def test_key_ring_uses_the_setting_else_one_key_file_made_once(tmp_path: Path) -> None:
+    setting = generate_key_setting("prod1")
+    assert key_ring(setting, local_file=tmp_path / "unused.key").current == "prod1"
+    assert not (tmp_path / "unused.key").exists()
+    path = tmp_path / "keys" / "service.key"
+    first = key_ring(None, local_file=path)
+    token = first.encrypt("x", context=CONTEXT)
+    again = key_ring(None, local_file=path)
+    assert again.decrypt(token, context=CONTEXT) == "x"
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in path.parent.iterdir()] == ["service.key"]  # no draft left behind

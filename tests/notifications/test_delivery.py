@@ -87,6 +87,7 @@ async def stack(start_service: StartService, backend: str, mint: Mint, mailbox: 
         delivery_poll_interval=0.05,
         delivery_max_attempts=3,
         public_url="https://harbour.example",
+        webhook_allowed_private=["127.0.0.1"],  # the fake partner listens on loopback
     )
     return Stack(await make_world(referrals, mint), notifications, box)
 

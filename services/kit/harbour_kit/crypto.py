@@ -15,12 +15,13 @@ import json
 import os
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Final
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-__all__ = ["DecryptionError", "FieldCipher", "generate_key_setting"]
+__all__ = ["DecryptionError", "FieldCipher", "generate_key_setting", "key_ring"]
 
 VERSION: Final = "v1"
 KEY_BYTES: Final = 32
@@ -241,3 +242,22 @@ def generate_key_setting(kid: str = "k1") -> str:
     """Return a fresh ``kid:base64url`` entry holding a random 256-bit key."""
     _check_kid(kid)
     return f"{kid}:{_b64url_encode(AESGCM.generate_key(bit_length=256))}"
+
+
+def key_ring(setting: str | None, *, local_file: Path) -> FieldCipher:
+    """The configured keys, or (embedded default) a key generated once into ``local_file``."""
+    if setting is not None:
+        return FieldCipher.from_setting(setting)
+    if not local_file.exists():
+        local_file.parent.mkdir(parents=True, exist_ok=True)
+        draft = local_file.with_name(f".{local_file.name}.{os.getpid()}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(generate_key_setting("local1"))
+        try:
+            os.link(draft, local_file)  # whole or not at all; a process that got there first wins
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(draft)
+    return FieldCipher.from_setting(local_file.read_text().strip())

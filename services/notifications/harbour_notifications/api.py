@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -13,6 +13,7 @@ from sqlmodel import col, select
 from harbour_kit.app import ServiceDep
 from harbour_kit.auth import CurrentPrincipal, Principal, Role, require_roles
 from harbour_kit.errors import NotFound, ValidationFailed
+from harbour_kit.service import Service
 from harbour_notifications import templates
 from harbour_notifications.delivery.worker import describe
 from harbour_notifications.models import (
@@ -23,13 +24,14 @@ from harbour_notifications.models import (
     WebhookEndpoint,
 )
 from harbour_notifications.routing import MANDATORY
-from harbour_notifications.webhooks import signing
+from harbour_notifications.runtime import runtime_of
+from harbour_notifications.webhooks import secrets
+from harbour_notifications.webhooks.outbound import Refused
 
 router = APIRouter()
 OrgAdmin = Annotated[Principal, Depends(require_roles(Role.ORG_ADMIN))]
 NetworkAdmin = Annotated[Principal, Depends(require_roles(Role.NETWORK_ADMIN))]
 Clock = Annotated[str | None, Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
-ROTATION_OVERLAP = timedelta(hours=24)
 
 
 class Profile(BaseModel):
@@ -39,7 +41,7 @@ class Profile(BaseModel):
 
     email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     phone: str | None = Field(default=None, pattern=r"^\+[1-9]\d{6,14}$", description="E.164")
-    locale: Literal["en", "zh-Hant", "zh-Hant-HK"] | None = None
+    locale: Literal["en", "zh-Hant", "zh-Hant-HK"] = "en"  # leave it out to keep it; never null
     quiet_start: Clock = None
     quiet_end: Clock = None
     digest_minutes: int | None = Field(default=None, ge=5, le=1440)
@@ -149,10 +151,7 @@ def _endpoint_view(endpoint: WebhookEndpoint) -> dict[str, Any]:
         "url": endpoint.url,
         "kinds": endpoint.kinds,
         "enabled": endpoint.enabled,
-        "secrets": [
-            {"id": s["id"], "created_at": s["created_at"], "expires_at": s.get("expires_at")}
-            for s in endpoint.secrets
-        ],
+        "secrets": secrets.public(endpoint.secrets),
     }
 
 
@@ -163,28 +162,34 @@ async def _own_endpoint(session: Any, principal: Principal, endpoint_id: str) ->
     return endpoint
 
 
-def _new_secret() -> tuple[dict[str, Any], str]:
-    secret = signing.generate_secret()
-    record = {
-        "id": str(uuid.uuid4())[:8],
-        "secret": secret,
-        "created_at": datetime.now(UTC).isoformat(),
-    }
-    return record, secret
+async def _allowed_url(svc: Service, url: str) -> str:
+    """The URL, unless it is or resolves to a place webhooks may not go (422 naming `url`)."""
+    try:
+        await runtime_of(svc).guard.check(url)
+    except Refused as refused:
+        raise ValidationFailed(
+            "The webhook URL is not allowed.",
+            code="url-not-allowed",
+            errors=[{"field": "url", "message": str(refused)}],
+        ) from None
+    return url
 
 
 @router.post("/webhooks", status_code=201, tags=["webhooks"], summary="Add a webhook endpoint")
 async def create_endpoint(body: EndpointIn, principal: OrgAdmin, svc: ServiceDep) -> dict[str, Any]:
+    """Adds an endpoint; its secret is in this response and never shown again."""
     unknown = sorted(set(body.kinds) - set(templates.TYPES))
     if unknown:
         raise ValidationFailed(
             "Unknown types.", errors=[{"field": "kinds", "message": f"unknown: {unknown}"}]
         )
-    record, secret = _new_secret()
+    url = await _allowed_url(svc, str(body.url))
+    endpoint_id = str(uuid.uuid4())
+    record, secret = secrets.issue(runtime_of(svc).cipher, endpoint_id)
     endpoint = WebhookEndpoint(
-        id=str(uuid.uuid4()),
+        id=endpoint_id,
         organization_id=principal.org_id or "",
-        url=str(body.url),
+        url=url,
         kinds=body.kinds,
         secrets=[record],
         created_by=principal.sub,
@@ -207,13 +212,12 @@ async def list_endpoints(principal: OrgAdmin, svc: ServiceDep) -> dict[str, Any]
 
 @router.post("/webhooks/{endpoint_id}/rotate", tags=["webhooks"], summary="Rotate the secret")
 async def rotate(endpoint_id: str, principal: OrgAdmin, svc: ServiceDep) -> dict[str, Any]:
-    """A new secret signs from now on; the old ones sign alongside it for 24 hours."""
+    """A new secret (shown in this response only) signs from now on; old ones for 24 hours."""
     async with svc.uow() as session:
         endpoint = await _own_endpoint(session, principal, endpoint_id)
-        retire = (datetime.now(UTC) + ROTATION_OVERLAP).isoformat()
-        kept = [{**s, "expires_at": s.get("expires_at") or retire} for s in endpoint.secrets]
-        record, secret = _new_secret()
-        endpoint.secrets = [record, *kept]
+        endpoint.secrets, secret = secrets.rotate(
+            runtime_of(svc).cipher, endpoint.id, endpoint.secrets, datetime.now(UTC)
+        )
         session.add(endpoint)
         return {**_endpoint_view(endpoint), "secret": secret}
 

@@ -14,25 +14,29 @@ from harbour_notifications.delivery.worker import Deliverer
 from harbour_notifications.inbox.endpoints import router as inbox_router
 from harbour_notifications.models import metadata
 from harbour_notifications.routing import Router
+from harbour_notifications.runtime import attach
 from harbour_notifications.settings import NotificationsSettings
+from harbour_notifications.webhooks.outbound import Resolve, system_resolve
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def build_service(settings: NotificationsSettings) -> Service:
+def build_service(settings: NotificationsSettings, *, resolve: Resolve = system_resolve) -> Service:
     """Wires notifications: consumes `referrals.*` and `directory.*`, sends deliveries."""
     router = Router(settings.public_url)
     service = Service(settings, metadata, produces=True, consumes=router.handlers)
     router.outbox = service.outbox
-    deliverer = Deliverer(service, settings)
+    deliverer = Deliverer(service, attach(service, settings, resolve=resolve))
     service.workers["deliveries"] = deliverer.run
     return service
 
 
-def create(settings: NotificationsSettings | None = None) -> FastAPI:
-    """The notifications service's ASGI application."""
+def create(
+    settings: NotificationsSettings | None = None, *, resolve: Resolve = system_resolve
+) -> FastAPI:
+    """The notifications service's ASGI application; `resolve` looks up webhook hosts."""
     return create_app(
-        build_service(settings or NotificationsSettings()),
+        build_service(settings or NotificationsSettings(), resolve=resolve),
         title="Harbour notifications",
         description="In-app inbox, e-mail, SMS and signed webhooks.",
         routers=[inbox_router, api_router],

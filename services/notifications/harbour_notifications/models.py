@@ -124,6 +124,7 @@ class WebhookEndpoint(NotificationsModel, table=True):
     organization_id: str = Field(index=True, max_length=36)
     url: str = Field(max_length=500)
     kinds: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    # `{id, secret_enc, created_at, expires_at}`, the secret encrypted (`webhooks/secrets.py`)
     secrets: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
     enabled: bool = Field(default=True)
     created_by: str = Field(max_length=200)

@@ -1,7 +1,12 @@
 """Notifications settings (`NOTIFICATIONS_*`, plus the shared `HARBOUR_*`)."""
 
-from pydantic import Field, SecretStr
-from pydantic_settings import SettingsConfigDict
+import re
+from ipaddress import ip_network
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from harbour_kit.settings import ServiceSettings
 
@@ -33,10 +38,53 @@ class NotificationsSettings(ServiceSettings):
     sms_account: str | None = None
     sms_token: SecretStr | None = None
     sms_from: str = "Harbour"
-    webhook_timeout: float = 10.0
+    webhook_timeout: float = Field(default=10.0, gt=0, description="Seconds for a whole call")
+    webhook_allowed_private: Annotated[list[str], NoDecode] = Field(
+        default=[],
+        description=(
+            "Host names and networks (CIDR) webhooks may reach although they are not public, for"
+            " a closed network; comma-separated. Empty: only public addresses."
+        ),
+    )
+    encryption_keys: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Webhook secret encryption keys, `kid:base64key,…` (first encrypts, all decrypt)."
+            " Empty: a key file under the data folder is created and used (embedded default only)."
+        ),
+    )
     delivery_max_attempts: int = Field(default=8, ge=1)
     delivery_backoff: float = Field(default=2.0, gt=0, description="Seconds before the 1st retry")
     delivery_backoff_cap: float = Field(default=600.0, gt=0)
     delivery_poll_interval: float = Field(default=0.1, gt=0)
     delivery_workers: int = Field(default=4, ge=1, description="Concurrent senders (PostgreSQL)")
     digest_interval: float = Field(default=30.0, gt=0, description="Seconds between digest checks")
+
+    @field_validator("webhook_allowed_private", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        """Reads `a,b` (or `[a, b]`) from the environment as a list."""
+        if isinstance(value, str):
+            text = value.strip().strip("[]")
+            return [part.strip().strip("\"'") for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("webhook_allowed_private")
+    @classmethod
+    def _hosts_or_networks(cls, value: list[str]) -> list[str]:
+        """Refuses an entry that is neither a host name nor an IP network."""
+        for entry in value:
+            if "/" in entry or entry.replace(".", "").isdigit() or ":" in entry:
+                ip_network(entry, strict=False)  # raises ValueError for a malformed network
+            elif not _HOST_NAME.fullmatch(entry):
+                raise ValueError(f"{entry!r} is neither a host name nor a network")
+        return value
+
+    @property
+    def local_key_path(self) -> Path:
+        """Where the embedded default keeps its generated webhook secret encryption key."""
+        return self.data_dir / "keys" / "notifications-secrets.key"
+
+
+_LABEL = r"[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?"
+_HOST_NAME = re.compile(rf"(?i){_LABEL}(\.{_LABEL})*\.?")

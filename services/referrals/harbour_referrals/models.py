@@ -1,7 +1,8 @@
 """Referrals tables: claimants, consents, referrals with their history and notes, the audit log.
 
-Columns ending in `_enc` hold AES-GCM tokens (`crypto.FieldCipher`), never plain text: claimant
-details, what a referral shares, notes and outcomes. Everything else is safe to report on.
+Columns ending in `_enc` hold AES-GCM tokens (`harbour_kit.crypto.FieldCipher`), never plain
+text: claimant details, what a referral shares, notes and outcomes. Everything else is safe to
+report on.
 """
 
 from datetime import UTC, datetime

@@ -19,6 +19,9 @@ import aiosmtplib
 from harbour_notifications.settings import NotificationsSettings
 from harbour_notifications.templates import Rendered
 from harbour_notifications.webhooks import signing
+from harbour_notifications.webhooks.outbound import OutboundGuard, Refused
+
+RESPONSE_LIMIT = 64 * 1024  # bytes of a receiver's answer read at most; the rest is dropped
 
 
 class Transient(Exception):
@@ -148,10 +151,15 @@ def _append(path: Path, record: dict[str, Any]) -> None:
 
 
 class WebhookSender:
-    """Standard Webhooks: a JSON body signed with every active secret of the endpoint."""
+    """Standard Webhooks: a JSON body signed with every active secret of the endpoint.
 
-    def __init__(self, http: aiohttp.ClientSession) -> None:
+    The client connects only to addresses the guard allowed; redirects are not followed and at
+    most `RESPONSE_LIMIT` bytes of an answer are read.
+    """
+
+    def __init__(self, http: aiohttp.ClientSession, guard: OutboundGuard) -> None:
         self.http = http
+        self.guard = guard
 
     async def send(
         self, url: str, secrets: list[str], *, message_id: str, payload: dict[str, Any]
@@ -163,10 +171,29 @@ class WebhookSender:
             "content-type": "application/json",
         }
         try:
-            async with self.http.post(url, data=body.encode(), headers=headers) as response:
+            self.guard.target(url)
+            async with self.http.post(
+                url, data=body.encode(), headers=headers, allow_redirects=False
+            ) as response:
+                await _read_some(response)
+                if 300 <= response.status < 400:
+                    raise Terminal(f"webhook receiver answered {response.status}; not followed")
                 _http_outcome(response.status, "webhook receiver")
+        except Refused as refused:
+            raise Terminal(f"url not allowed: {refused}") from refused
         except aiohttp.ClientError as error:
             raise Transient(type(error).__name__) from error
         except TimeoutError as error:
             raise Transient("timeout") from error
         return "webhook"
+
+
+async def _read_some(response: aiohttp.ClientResponse) -> None:
+    """Reads at most `RESPONSE_LIMIT` bytes of an answer; a longer one closes the connection."""
+    received = 0
+    while received < RESPONSE_LIMIT:
+        chunk = await response.content.read(RESPONSE_LIMIT - received)
+        if not chunk:
+            return
+        received += len(chunk)
+    response.close()

@@ -23,6 +23,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from harbour_kit.contracts import DeliveryFailed
+from harbour_kit.crypto import DecryptionError
 from harbour_kit.db import dialect_of
 from harbour_kit.service import Service
 from harbour_notifications import templates
@@ -34,7 +35,8 @@ from harbour_notifications.delivery.channels import (
     WebhookSender,
 )
 from harbour_notifications.models import Delivery, Notification, Recipient, WebhookEndpoint
-from harbour_notifications.settings import NotificationsSettings
+from harbour_notifications.runtime import Runtime
+from harbour_notifications.webhooks import outbound, secrets
 
 log = structlog.get_logger("harbour.notifications.delivery")
 HONG_KONG = ZoneInfo("Asia/Hong_Kong")
@@ -69,31 +71,26 @@ def quiet_until(person: Recipient, now: datetime) -> datetime | None:
     return finish.astimezone(UTC)
 
 
-def active_secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:
-    """Secrets not yet retired (a rotated-out secret signs alongside the new one for a while)."""
-    found = []
-    for item in endpoint.secrets:
-        expires = item.get("expires_at")
-        if expires is None or datetime.fromisoformat(expires) > now:
-            found.append(str(item["secret"]))
-    return found
-
-
 class Deliverer:
     """Runs the senders of one service instance."""
 
-    def __init__(self, service: Service, settings: NotificationsSettings) -> None:
+    def __init__(self, service: Service, runtime: Runtime) -> None:
         self.service = service
-        self.settings = settings
+        self.runtime = runtime
+        self.settings = runtime.settings
         self.wake = asyncio.Event()
 
     async def run(self) -> None:
         """Sends until cancelled."""
-        timeout = aiohttp.ClientTimeout(total=self.settings.webhook_timeout)
-        async with aiohttp.ClientSession(timeout=timeout) as http:
+        timeout = self.settings.webhook_timeout
+        guard = self.runtime.guard
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as http,
+            outbound.client(guard, timeout=timeout) as hooks,
+        ):
             self.email = EmailSender(self.settings)
             self.sms = SmsSender(self.settings, http)
-            self.webhooks = WebhookSender(http)
+            self.webhooks = WebhookSender(hooks, guard)
             sqlite = self.service.settings.effective_database_url.startswith("sqlite")
             workers = 1 if sqlite else self.settings.delivery_workers
             await asyncio.gather(*(self._loop() for _ in range(workers)), self._digests())
@@ -217,9 +214,15 @@ class Deliverer:
                 "timestamp": notification.created_at.isoformat(),
                 "data": context,
             }
+            try:
+                signing_secrets = secrets.active(
+                    self.runtime.cipher, endpoint.id, endpoint.secrets, now
+                )
+            except (DecryptionError, KeyError) as error:
+                raise Terminal("webhook secret unreadable with the configured keys") from error
             return await self.webhooks.send(
                 endpoint.url,
-                active_secrets(endpoint, now),
+                signing_secrets,
                 message_id=f"msg_{notification.id}",
                 payload=payload,
             )
