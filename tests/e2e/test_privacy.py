@@ -74,3 +74,25 @@ def test_a_claimants_details_are_nowhere_in_plain_text(
     assert httpx.get(f"http://127.0.0.1:{env['GATEWAY_PORT']}/healthz").status_code == 200
     assert plain_text_hits(runner.data_dir, [NAME, PHONE, PHONE_DIGITS]) == []
     assert "graphql_error" in (runner.data_dir / "logs" / "gateway.log").read_text()
+
+
+def test_webhook_secrets_are_nowhere_in_plain_text(local: tuple[Runner, dict[str, str]]) -> None:
+    runner, env = local
+    tokens = json.loads((runner.data_dir / "tokens.json").read_text())
+    admin = bearer(tokens["org_admin"])
+    notifications = f"http://127.0.0.1:{env['NOTIFICATIONS_PORT']}"
+    with httpx.Client(base_url=notifications, timeout=30) as client:
+        # A name that never resolves: stored, but nothing is ever sent anywhere.
+        made = client.post(
+            "/webhooks", json={"url": "https://hooks.partner.invalid/harbour"}, headers=admin
+        )
+        assert made.status_code == 201, made.text
+        endpoint = made.json()
+        rotated = client.post(f"/webhooks/{endpoint['id']}/rotate", headers=admin)
+        assert rotated.status_code == 200, rotated.text
+        shown = [endpoint["secret"], rotated.json()["secret"]]
+        listed = client.get("/webhooks", headers=admin).text
+    assert all(secret and secret not in listed for secret in shown)
+    # The base64 body of a `whsec_` secret is what signs; neither form may be on disk.
+    needles = [*shown, *(s.removeprefix("whsec_") for s in shown)]
+    assert plain_text_hits(runner.data_dir, needles) == []
