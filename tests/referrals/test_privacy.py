@@ -17,6 +17,8 @@ from tests.referrals.conftest import DETAILS, NEEDS, OTHER_ORG, PARTNER_ORG, Wor
 SECRETS: list[str] = [
     str(DETAILS["name"]),
     str(DETAILS["phone"]),
+    "+85255550199",  # the same number as stored (E.164)
+    "55550199",
     "Call after 6pm",
     NEEDS,
     "female lawyer",

@@ -175,6 +175,12 @@ async def test_bad_input_names_the_field(world: World) -> None:
         )
         assert response.status_code == 422, response.text
         assert response.json()["errors"][0]["field"] == field
+    for phone in ("123", "call me", "+852 1234"):
+        response = await world.call(
+            "POST", "/claimants", world.worker, json={"name": "Test", "phone": phone}
+        )
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["field"] == "phone"
     stale = await world.call(
         "POST",
         f"/referrals/{referral['id']}/actions/acknowledge",
@@ -196,6 +202,7 @@ async def test_outsiders_never_see_a_referral_and_the_partner_loses_access_when_
     assert inbox["items"] == []
     shared = (await world.call("GET", path + "/claimant", world.partner)).json()["shared"]
     assert shared["name"] == "Amina Rahman" and shared["needs_summary"] == NEEDS
+    assert shared["phone"] == "+85255550199"  # "+852 5555 0199" as given, stored as E.164
     assert "vulnerability_flags" not in shared  # not a consented category
 
     for close in ("cancel", "reject", "complete", "withdraw"):

@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from harbour_kit.app import ServiceDep
 from harbour_kit.auth import Principal, Role, require_roles
 from harbour_kit.errors import NotFound
+from harbour_kit.phones import e164
 from harbour_referrals import audit
 from harbour_referrals.models import Claimant, Consent
 from harbour_referrals.runtime import runtime_of
@@ -70,11 +71,18 @@ class ClaimantDetails(BaseModel):
 
     name: str = Field(min_length=1, max_length=200, description="Name or alias")
     alias: str | None = Field(default=None, max_length=200)
-    phone: str | None = Field(default=None, max_length=40)
+    phone: str | None = Field(
+        default=None, max_length=40, description="Stored as E.164; Hong Kong numbers need no +852"
+    )
     email: str | None = Field(default=None, max_length=200)
     safe_contact: SafeContact = Field(default_factory=SafeContact)
     languages: list[str] = Field(default_factory=list, max_length=10)
     interpreter_needed: bool = False
+
+    @field_validator("phone")
+    @classmethod
+    def _e164(cls, value: str | None) -> str | None:
+        return None if value is None or not value.strip() else e164(value)
 
 
 # Which claimant fields each data category covers.

@@ -1,14 +1,21 @@
-"""Standard Webhooks signatures: `webhook-id`, `webhook-timestamp` and `webhook-signature`."""
+"""Standard Webhooks signatures: `webhook-id`, `webhook-timestamp` and `webhook-signature`.
+
+The scheme itself (what is signed, the HMAC, the `v1,` form) is the `standardwebhooks` library's;
+this module adds what Harbour needs around it: secrets it generates, several active secrets at
+once while one is rotated, and a verification whose clock and tolerance can be given.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import secrets as _secrets
 import time
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+
+from standardwebhooks.webhooks import Webhook
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the scheme's public prefix, not a secret
 SIGNATURE_VERSION = "v1"
@@ -30,8 +37,8 @@ def generate_secret() -> str:
     return SECRET_PREFIX + base64.b64encode(_secrets.token_bytes(_SECRET_BYTES)).decode("ascii")
 
 
-def _key(secret: str) -> bytes:
-    """Return the HMAC key bytes of a `whsec_` secret, or raise ValueError."""
+def _webhook(secret: str) -> Webhook:
+    """The library's signer for a `whsec_` secret, or ValueError for a malformed one."""
     if not secret.startswith(SECRET_PREFIX):
         raise ValueError(f"webhook secret must start with {SECRET_PREFIX!r}")
     try:
@@ -42,19 +49,23 @@ def _key(secret: str) -> bytes:
         raise ValueError(
             f"webhook secret key must be {_MIN_KEY_BYTES}-{_MAX_KEY_BYTES} bytes, got {len(key)}"
         )
-    return key
+    return Webhook(key)
 
 
-def _signature(key: bytes, msg_id: str, timestamp: int, body: bytes | str) -> str:
-    """Return the bare base64 HMAC-SHA256 of `{msg_id}.{timestamp}.{body}` under `key`."""
-    payload = body.encode("utf-8") if isinstance(body, str) else body
-    content = f"{msg_id}.{timestamp}.".encode() + payload
-    return base64.b64encode(hmac.new(key, content, hashlib.sha256).digest()).decode("ascii")
+def _text(body: bytes | str) -> str:
+    """The body as the text that is signed (webhook bodies are JSON, so UTF-8)."""
+    if isinstance(body, str):
+        return body
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError("webhook bodies are UTF-8 text") from exc
 
 
 def sign(secret: str, *, msg_id: str, timestamp: int, body: bytes | str) -> str:
     """Return the `v1,<base64>` signature of one message under one secret."""
-    return f"{SIGNATURE_VERSION},{_signature(_key(secret), msg_id, timestamp, body)}"
+    at = datetime.fromtimestamp(timestamp, UTC)
+    return str(_webhook(secret).sign(msg_id, at, _text(body)))
 
 
 def headers(
@@ -84,7 +95,7 @@ def verify(
     now: int | None = None,
 ) -> None:
     """Raise WebhookVerificationError unless the headers carry a fresh, valid v1 signature."""
-    key = _key(secret)
+    webhook = _webhook(secret)
     lowered = {name.lower(): value for name, value in headers.items()}
     msg_id = lowered.get(ID_HEADER)
     raw_timestamp = lowered.get(TIMESTAMP_HEADER)
@@ -102,7 +113,8 @@ def verify(
     if timestamp - current > tolerance:
         raise WebhookVerificationError("webhook timestamp too new")
 
-    expected = _signature(key, msg_id, timestamp, body).encode("ascii")
+    signed = webhook.sign(msg_id, datetime.fromtimestamp(timestamp, UTC), _text(body))
+    expected = signed.partition(",")[2].encode("ascii")
     matched = False
     for candidate in raw_signatures.split():
         version, _, value = candidate.partition(",")
