@@ -7,12 +7,13 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, field_validator
 from sqlmodel import col, select
 
 from harbour_kit.app import ServiceDep
 from harbour_kit.auth import CurrentPrincipal, Principal, Role, require_roles
 from harbour_kit.errors import NotFound, ValidationFailed
+from harbour_kit.phones import e164
 from harbour_kit.service import Service
 from harbour_notifications import templates
 from harbour_notifications.delivery.worker import describe
@@ -40,11 +41,18 @@ class Profile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    phone: str | None = Field(default=None, pattern=r"^\+[1-9]\d{6,14}$", description="E.164")
+    phone: str | None = Field(
+        default=None, max_length=40, description="For SMS; stored as E.164 (+852 may be left out)"
+    )
     locale: Literal["en", "zh-Hant", "zh-Hant-HK"] = "en"  # leave it out to keep it; never null
     quiet_start: Clock = None
     quiet_end: Clock = None
     digest_minutes: int | None = Field(default=None, ge=5, le=1440)
+
+    @field_validator("phone")
+    @classmethod
+    def _e164(cls, value: str | None) -> str | None:
+        return None if value is None or not value.strip() else e164(value)
 
 
 def _profile_view(person: Recipient) -> dict[str, Any]:
