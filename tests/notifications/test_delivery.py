@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from email import message_from_bytes
 from email.message import Message
 from typing import Any
@@ -389,3 +390,43 @@ async def test_a_repeated_email_carries_the_same_message_id(
         assert email["id"] in str(first["Message-ID"])
     finally:
         controller.stop()
+
+
+async def test_a_near_deadline_reminds_the_partner_once_in_their_language(stack: Stack) -> None:
+    from harbour_referrals.referrals import clocks
+    from harbour_referrals.runtime import runtime_of
+
+    world = stack.world
+    await profile(stack, world.partner, email="staff@partner.example", locale="zh-Hant")
+    referral = await world.referral()
+    runtime = runtime_of(world.referrals.service)
+    sent = (await world.call("GET", f"/referrals/{referral['id']}", world.partner)).json()
+    # Routine: 72 h to acknowledge, reminded 18 h before (a quarter of the time, under 24 h).
+    sent_at = datetime.fromisoformat(sent["sent_at"])
+    assert datetime.fromisoformat(sent["acknowledge_by"]) == sent_at + timedelta(hours=72)
+    early = sent_at + timedelta(hours=50)
+    assert await clocks.remind(runtime, early) == 0
+    near = sent_at + timedelta(hours=60)
+    assert await clocks.remind(runtime, near) == 1
+    assert await clocks.remind(runtime, near + timedelta(minutes=5)) == 0  # once per deadline
+
+    async def reminded() -> list[dict[str, Any]]:
+        inbox = (await stack.notifications.client.get("/inbox", headers=world.partner)).json()
+        return [i for i in inbox["items"] if i["kind"] == "referral.deadline"]
+
+    (item,) = await eventually(reminded)
+    assert item["reference"] == referral["reference"]
+
+    def text(message: Message) -> str:
+        return str(message.get_payload(0).get_payload(decode=True).decode())
+
+    async def mailed() -> list[Message]:
+        return [m for m in stack.mail.messages if "仍在等候你的回覆" in text(m)]
+
+    (mail,) = await eventually(mailed)
+    assert mail["X-Rcpt"] == "staff@partner.example" and referral["reference"] in text(mail)
+    # Acknowledged: the next deadline (decide, 168 h) gets its own reminder.
+    acknowledged = await world.act(referral, "acknowledge", world.partner)
+    assert acknowledged.status_code == 200
+    assert await clocks.remind(runtime, near) == 0
+    assert await clocks.remind(runtime, sent_at + timedelta(hours=150)) == 1

@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from harbour_kit.auth import Role
 from harbour_kit.contracts import (
     InboxChanged,
+    ReferralDeadlineApproaching,
     ReferralTransitioned,
     ServiceCapacityChanged,
     ServiceUpserted,
@@ -86,7 +87,10 @@ class Router:
     @property
     def handlers(self) -> dict[str, dict[str, Handler]]:
         return {
-            "referrals": {ReferralTransitioned.event_type: self.on_referral},
+            "referrals": {
+                ReferralTransitioned.event_type: self.on_referral,
+                ReferralDeadlineApproaching.event_type: self.on_deadline,
+            },
             "directory": {
                 ServiceUpserted.event_type: self.on_listing,
                 ServiceCapacityChanged.event_type: self.on_capacity,
@@ -145,56 +149,109 @@ class Router:
         """Inbox items, e-mails, SMS and webhooks for one referral transition."""
         event = ReferralTransitioned.model_validate(envelope.data)
         listing = await session.get(Listing, event.service_id)
-        link = f"{self.public_url}/referrals/{event.referral_id}"
         for route in routes(event):
-            org = (
-                event.recipient_organization_id
-                if route.side == "recipient"
-                else event.referrer_organization_id
+            recipient = route.side == "recipient"
+            await self._reach(
+                session,
+                envelope,
+                kind=route.kind,
+                organization_id=(
+                    event.recipient_organization_id if recipient else event.referrer_organization_id
+                ),
+                roles=PARTNER if recipient else REFERRER,
+                referral_id=event.referral_id,
+                context={
+                    "reference": event.reference,
+                    "service_name": listing.name if listing else "",
+                    "business_status": event.business_status,
+                    "urgency": event.urgency,
+                },
+                facts={
+                    "status": event.status,
+                    "service_id": event.service_id,
+                    "occurred_at": event.occurred_at.isoformat(),
+                },
             )
-            roles = PARTNER if route.side == "recipient" else REFERRER
-            context: dict[str, object] = {
+
+    async def on_deadline(self, session: AsyncSession, envelope: Envelope) -> None:
+        """Reminds the receiving organisation of a referral's near deadline."""
+        event = ReferralDeadlineApproaching.model_validate(envelope.data)
+        listing = await session.get(Listing, event.service_id)
+        await self._reach(
+            session,
+            envelope,
+            kind="referral.deadline",
+            organization_id=event.recipient_organization_id,
+            roles=PARTNER,
+            referral_id=event.referral_id,
+            context={
                 "reference": event.reference,
-                "link": link,
                 "service_name": listing.name if listing else "",
-                "business_status": event.business_status,
-                "urgency": event.urgency,
-            }
-            title = templates.render(
-                route.kind,
-                locale="en",
-                reference=event.reference,
-                link=link,
-                service_name=listing.name if listing else "",
-                business_status=event.business_status,
-            ).title
-            for role in roles:
-                await self._inbox(
-                    session,
-                    envelope,
-                    organization_id=org,
-                    role=role,
-                    kind=route.kind,
-                    title=title,
-                    reference=event.reference,
-                    link=f"/referrals/{event.referral_id}",
+                "due_at": event.due_at.isoformat(),
+                "step": event.step,
+            },
+            facts={
+                "service_id": event.service_id,
+                "occurred_at": event.occurred_at.isoformat(),
+            },
+        )
+
+    async def _reach(
+        self,
+        session: AsyncSession,
+        envelope: Envelope,
+        *,
+        kind: str,
+        organization_id: str,
+        roles: tuple[str, ...],
+        referral_id: str,
+        context: dict[str, object],
+        facts: dict[str, object],
+    ) -> None:
+        """One notification to an organisation's people in `roles`: inbox, channels, webhooks."""
+        link = f"{self.public_url}/referrals/{referral_id}"
+        context = {**context, "link": link}
+        due_at, status = context.get("due_at"), context.get("business_status")
+        title = templates.render(
+            kind,
+            locale="en",
+            reference=str(context["reference"]),
+            link=link,
+            service_name=str(context.get("service_name") or ""),
+            business_status=status if isinstance(status, str) else None,
+            due_at=datetime.fromisoformat(due_at) if isinstance(due_at, str) else None,
+        ).title
+        for role in roles:
+            await self._inbox(
+                session,
+                envelope,
+                organization_id=organization_id,
+                role=role,
+                kind=kind,
+                title=title,
+                reference=str(context["reference"]),
+                link=f"/referrals/{referral_id}",
+            )
+        people = (
+            await session.exec(
+                select(Recipient).where(Recipient.organization_id == organization_id)
+            )
+        ).all()
+        for person in people:
+            if set(person.roles) & set(roles):
+                await self._notify(session, envelope, person, kind, organization_id, context)
+        hooks = (
+            await session.exec(
+                select(WebhookEndpoint).where(
+                    WebhookEndpoint.organization_id == organization_id,
+                    col(WebhookEndpoint.enabled),
                 )
-            people = (
-                await session.exec(select(Recipient).where(Recipient.organization_id == org))
-            ).all()
-            for person in people:
-                if set(person.roles) & set(roles):
-                    await self._notify(session, envelope, person, route.kind, org, context)
-            hooks = (
-                await session.exec(
-                    select(WebhookEndpoint).where(
-                        WebhookEndpoint.organization_id == org, col(WebhookEndpoint.enabled)
-                    )
-                )
-            ).all()
-            for hook in hooks:
-                if not hook.kinds or route.kind in hook.kinds:
-                    await self._webhook(session, envelope, hook, route.kind, org, context, event)
+            )
+        ).all()
+        payload = {**context, "referral_id": referral_id, **facts}
+        for hook in hooks:
+            if not hook.kinds or kind in hook.kinds:
+                await self._webhook(session, envelope, hook, kind, organization_id, payload)
 
     async def _inbox(
         self,
@@ -318,16 +375,8 @@ class Router:
         hook: WebhookEndpoint,
         kind: str,
         org: str,
-        context: dict[str, object],
-        event: ReferralTransitioned,
+        payload: dict[str, object],
     ) -> None:
-        payload = {
-            **context,
-            "referral_id": event.referral_id,
-            "status": event.status,
-            "service_id": event.service_id,
-            "occurred_at": event.occurred_at.isoformat(),
-        }
         notification = await self._notification(
             session, envelope, f"webhook:{hook.id}", kind, org, payload
         )

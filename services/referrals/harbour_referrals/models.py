@@ -102,6 +102,7 @@ class Referral(ReferralsModel, table=True):
     outcome_enc: str | None = Field(default=None)
     ack_due_at: datetime | None = Field(default=None, index=True)
     accept_due_at: datetime | None = Field(default=None, index=True)
+    reminded_due_at: datetime | None = Field(default=None)  # the deadline last reminded of
     created_at: datetime = Field(default_factory=_now)
     updated_at: datetime = Field(default_factory=_now)
     sent_at: datetime | None = Field(default=None)

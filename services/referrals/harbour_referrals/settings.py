@@ -33,6 +33,14 @@ class ReferralsSettings(ServiceSettings):
         description="Hours a partner has to accept or decline a sent referral, by urgency",
     )
     clock_interval: float = Field(default=30.0, gt=0, description="Seconds between deadline sweeps")
+    reminder_hours: float = Field(
+        default=24.0,
+        gt=0,
+        description=(
+            "Remind the receiving organisation this many hours before a deadline (at most a"
+            " quarter of the time it was given)"
+        ),
+    )
     retention_days: int = Field(
         default=365, ge=1, description="Days after closing before claimant details are purged"
     )

@@ -6,7 +6,11 @@ from harbour_kit.contracts.directory import (
     ServiceUpserted,
 )
 from harbour_kit.contracts.notifications import DeliveryFailed, InboxChanged
-from harbour_kit.contracts.referrals import ConsentWithdrawn, ReferralTransitioned
+from harbour_kit.contracts.referrals import (
+    ConsentWithdrawn,
+    ReferralDeadlineApproaching,
+    ReferralTransitioned,
+)
 from harbour_kit.events.envelope import EventContract
 
 ALL_CONTRACTS: tuple[type[EventContract], ...] = (
@@ -14,6 +18,7 @@ ALL_CONTRACTS: tuple[type[EventContract], ...] = (
     ServiceRemoved,
     ServiceCapacityChanged,
     ReferralTransitioned,
+    ReferralDeadlineApproaching,
     ConsentWithdrawn,
     DeliveryFailed,
     InboxChanged,
@@ -24,6 +29,7 @@ __all__ = [
     "ConsentWithdrawn",
     "DeliveryFailed",
     "InboxChanged",
+    "ReferralDeadlineApproaching",
     "ReferralTransitioned",
     "ServiceCapacityChanged",
     "ServiceRemoved",

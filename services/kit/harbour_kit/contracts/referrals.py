@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -41,4 +41,18 @@ class ConsentWithdrawn(EventContract):
     consent_id: str
     organization_id: str
     cancelled_referral_ids: list[str]
+    occurred_at: datetime
+
+
+class ReferralDeadlineApproaching(EventContract):
+    """A sent referral's next deadline is near and the receiving organisation has not acted."""
+
+    event_type: ClassVar[str] = "harbour.referrals.referral.deadline.v1"
+
+    referral_id: str
+    reference: str = Field(description="Short reference people quote, e.g. R-8F3K2Q")
+    service_id: str
+    recipient_organization_id: str
+    step: Literal["acknowledge", "decide"] = Field(description="What is due")
+    due_at: datetime
     occurred_at: datetime

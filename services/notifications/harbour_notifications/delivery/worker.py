@@ -229,6 +229,7 @@ class Deliverer:
         person = await session.get(Recipient, notification.recipient)
         if person is None:
             raise NotSent("recipient unknown")
+        due_at = context.get("due_at")
         rendered = templates.render(
             notification.kind,
             locale=person.locale,
@@ -236,6 +237,7 @@ class Deliverer:
             link=str(context.get("link", "")),
             service_name=str(context.get("service_name") or ""),
             business_status=context.get("business_status"),
+            due_at=datetime.fromisoformat(due_at) if isinstance(due_at, str) else None,
         )
         if delivery.channel == "email":
             if not person.email:

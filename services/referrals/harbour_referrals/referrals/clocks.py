@@ -1,19 +1,23 @@
-"""Deadlines: overdue referrals expire and re-route, driven from the database, not timers.
+"""Deadlines: reminders before them, expiry after, driven from the database, not timers.
 
-A sweep looks for referrals past their acknowledgement or decision deadline; each is expired in
-its own transaction (on PostgreSQL with `SKIP LOCKED`, so replicas share the work). Nothing is
-held in memory: a restart simply finds the same rows on its next sweep.
+A sweep first reminds the receiving organisation of each deadline that is near (once per
+deadline: the referral remembers which one it reminded of), then expires every referral past its
+acknowledgement or decision deadline. Each referral is handled in its own transaction (on
+PostgreSQL with `SKIP LOCKED`, so replicas share the work). Nothing is held in memory: a restart
+simply finds the same rows on its next sweep.
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 import structlog
 from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import col, select
 
+from harbour_kit.contracts import ReferralDeadlineApproaching
 from harbour_kit.db import dialect_of
 from harbour_referrals.lifecycle import Status
 from harbour_referrals.models import Referral
@@ -21,6 +25,7 @@ from harbour_referrals.referrals import service
 from harbour_referrals.runtime import Runtime
 
 log = structlog.get_logger("harbour.referrals.clocks")
+Due = Literal["acknowledge", "decide"]
 
 
 def _overdue(now: datetime) -> ColumnElement[bool]:
@@ -33,9 +38,82 @@ def _overdue(now: datetime) -> ColumnElement[bool]:
     )
 
 
-async def sweep(runtime: Runtime, now: datetime | None = None) -> int:
-    """Expires every overdue referral; returns how many."""
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)  # SQLite keeps no offset
+
+
+def next_deadline(referral: Referral) -> tuple[Due, datetime] | None:
+    """What the receiving organisation must do next, and by when."""
+    if referral.status == Status.REQUESTED.value and referral.ack_due_at is not None:
+        return "acknowledge", _aware(referral.ack_due_at)
+    if (
+        referral.status in (Status.REQUESTED.value, Status.RECEIVED.value)
+        and referral.accept_due_at
+    ):
+        return "decide", _aware(referral.accept_due_at)
+    return None
+
+
+def reminder_due(referral: Referral, lead_hours: float, now: datetime) -> datetime | None:
+    """The deadline to remind of now, if its reminder time has come and it was not sent yet."""
+    found = next_deadline(referral)
+    if found is None:
+        return None
+    _, due = found
+    given = due - _aware(referral.sent_at or referral.created_at)
+    lead = min(timedelta(hours=lead_hours), given / 4)
+    reminded = _aware(referral.reminded_due_at) if referral.reminded_due_at else None
+    if now < due - lead or now >= due or reminded == due:
+        return None
+    return due
+
+
+async def remind(runtime: Runtime, now: datetime | None = None) -> int:
+    """Sends one reminder per near deadline; returns how many."""
     now = now or datetime.now(UTC)
+    svc, lead = runtime.service, runtime.settings.reminder_hours
+    horizon = now + timedelta(hours=lead)
+    open_ = col(Referral.status).in_([Status.REQUESTED.value, Status.RECEIVED.value])
+    near = or_(col(Referral.ack_due_at) < horizon, col(Referral.accept_due_at) < horizon)
+    async with svc.factory() as session:
+        candidates = (await session.exec(select(Referral).where(open_, near))).all()
+    reminded = 0
+    for candidate in candidates:
+        if reminder_due(candidate, lead, now) is None:
+            continue
+        async with svc.uow() as session:
+            query = select(Referral).where(Referral.id == candidate.id)
+            if dialect_of(session) == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            referral = (await session.exec(query)).first()
+            due = reminder_due(referral, lead, now) if referral is not None else None
+            found = next_deadline(referral) if referral is not None else None
+            if referral is None or due is None or found is None:
+                continue  # another replica took it, or it moved on meanwhile
+            referral.reminded_due_at = due
+            session.add(referral)
+            await runtime.outbox.add(
+                session,
+                ReferralDeadlineApproaching(
+                    referral_id=referral.id,
+                    reference=referral.reference,
+                    service_id=referral.service_id,
+                    recipient_organization_id=referral.recipient_organization_id,
+                    step=found[0],
+                    due_at=due,
+                    occurred_at=now,
+                ),
+                subject=referral.id,
+            )
+        reminded += 1
+        log.info("referral_deadline_reminded", referral_id=candidate.id)
+    return reminded
+
+
+async def sweep(runtime: Runtime, now: datetime | None = None) -> int:
+    """Reminds of near deadlines, then expires every overdue referral; returns how many expired."""
+    now = now or datetime.now(UTC)
+    await remind(runtime, now)
     svc = runtime.service
     expired = 0
     while True:
