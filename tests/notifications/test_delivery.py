@@ -418,7 +418,8 @@ async def test_a_near_deadline_reminds_the_partner_once_in_their_language(stack:
     assert item["reference"] == referral["reference"]
 
     def text(message: Message) -> str:
-        return str(message.get_payload(0).get_payload(decode=True).decode())
+        part: Any = message.get_payload(0)
+        return str(part.get_payload(decode=True).decode())
 
     async def mailed() -> list[Message]:
         return [m for m in stack.mail.messages if "仍在等候你的回覆" in text(m)]
