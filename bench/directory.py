@@ -9,6 +9,11 @@ and runs the same query mix two ways, sequentially, after a warm-up:
 - raw: the very SQL the endpoint runs (`search.repository.postgres_query`), on one asyncpg
   connection: the floor the service stands on.
 
+Then the same mix with `order=travel` over HTTP, and the travel-time work alone in this process:
+the origin, ranking a full pool (the 200 nearest rows within three times the radius, read
+beforehand) and the trips of the page of 20. Its p95 is `travel_order_extra_p95_ms` on the
+closing `RESULT {json}` line, with the headline figures of the largest size.
+
 It prints p50/p95/p99, the HTTP/raw p95 ratio, sequential requests/s, the average page and match
 counts, `EXPLAIN (ANALYZE, BUFFERS)` of one query, searches/s from 8 concurrent HTTP clients, and a
 summary against the targets of /work/shared/PERFORMANCE.md. It reports; it never fails on a
@@ -47,7 +52,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.synthetic import TOP_LEVEL, load_postgres
 from harbour_directory.geo.gazetteer import DISTRICTS
 from harbour_directory.main import MIGRATIONS
-from harbour_directory.search.repository import Filters, Near, postgres_query
+from harbour_directory.search.repository import Filters, Hit, Near, postgres_query
+from harbour_directory.travel import ranking
+from harbour_directory.travel.trips import Origin
 from harbour_kit.migrations import upgrade
 
 RADIUS = 2000.0
@@ -139,6 +146,8 @@ class Figures:
     http_rate: float = 0.0
     raw_rate: float = 0.0
     load_seconds: float = 0.0
+    travel_http: Run | None = None  # the mix with order=travel
+    travel_work: Run | None = None  # the travel-time work alone, in process
 
     @property
     def ratio(self) -> float:
@@ -312,17 +321,21 @@ class DirectoryServer:
 
 
 async def http_pass(
-    session: aiohttp.ClientSession, base: str, mix: Sequence[Query], warmup: int = WARMUP
+    session: aiohttp.ClientSession,
+    base: str,
+    mix: Sequence[Query],
+    warmup: int = WARMUP,
+    extra: dict[str, str] | None = None,
 ) -> Run:
     url = f"{base}/service_at_locations"
     for query in mix[:warmup]:
-        async with session.get(url, params=query.http_params()) as response:
+        async with session.get(url, params={**query.http_params(), **(extra or {})}) as response:
             await response.read()
     run = Run()
     started = time.perf_counter()
     for query in mix:
         t0 = time.perf_counter()
-        async with session.get(url, params=query.http_params()) as response:
+        async with session.get(url, params={**query.http_params(), **(extra or {})}) as response:
             body = await response.read()
             status = response.status
         run.latencies.append(time.perf_counter() - t0)
@@ -331,6 +344,50 @@ async def http_pass(
         page = orjson.loads(body)
         run.sizes.append(len(page["contents"]))
         run.totals.append(int(page["total_items"]))
+    run.elapsed = time.perf_counter() - started
+    return run
+
+
+async def travel_pass(dsn: str, mix: Sequence[Query], warmup: int = WARMUP) -> Run:
+    """The travel-time work of each search, timed alone: origin, ranking a full pool, page trips.
+
+    The pool is the 200 nearest rows within three times the radius whatever their tags, so each
+    search ranks as many candidates as a travel-time search ever does.
+    """
+    connection = await search_connection(dsn)
+    pools: list[list[Hit]] = []
+    try:
+        for query in mix:
+            near = ranking.wider(Near(query.lat, query.lng, RADIUS))
+            sql, args = numbered(*postgres_query(Filters(), near, ranking.POOL, pool=True))
+            rows = await connection.fetch(sql, *args)
+            pools.append(
+                [
+                    Hit(r["id"], {}, float(r["distance"]), lat=r["latitude"], lng=r["longitude"])
+                    for r in rows
+                    if r["id"] is not None
+                ]
+            )
+    finally:
+        await connection.close()
+
+    def once(query: Query, pool: list[Hit]) -> int:
+        origin = Origin(query.lat, query.lng)
+        ranked = ranking.rank(origin, pool, RADIUS)
+        for hit in ranked[:PER_PAGE]:
+            ranking.fields(origin, hit, "en")
+        return len(ranked)
+
+    for query, pool in zip(mix[:warmup], pools[:warmup], strict=True):
+        once(query, pool)
+    run = Run()
+    started = time.perf_counter()
+    for query, pool in zip(mix, pools, strict=True):
+        t0 = time.perf_counter()
+        kept = once(query, pool)
+        run.latencies.append(time.perf_counter() - t0)
+        run.sizes.append(len(pool))
+        run.totals.append(kept)
     run.elapsed = time.perf_counter() - started
     return run
 
@@ -457,6 +514,44 @@ def print_figures(figures: Figures) -> None:
         print(f"  WARNING: HTTP and raw disagree on the page size or total of {differ} searches")
 
 
+def print_travel(figures: Figures) -> None:
+    travel, work = figures.travel_http, figures.travel_work
+    if travel is None or work is None:
+        return
+    print(
+        f"  HTTP, order=travel  p50={ms(travel.percentile(50))} ms"
+        f"  p95={ms(travel.percentile(95))} ms  p99={ms(travel.percentile(99))} ms"
+        f"  (results per page {statistics.mean(travel.sizes):.1f})"
+    )
+    print(
+        f"  travel-time work alone (origin, rank {statistics.mean(work.sizes):.0f} candidates,"
+        f" {PER_PAGE} trips in words): p50={work.percentile(50):.2f} ms"
+        f"  p95={work.percentile(95):.2f} ms  p99={work.percentile(99):.2f} ms;"
+        f" kept {statistics.mean(work.totals):.0f} on average"
+    )
+
+
+def result_line(results: list[Figures], requests: int) -> str:
+    """`RESULT {json}`: the headline figures of the largest size, as migrated."""
+    f = max((f for f in results if f.travel_work is not None), key=lambda f: f.size)
+    travel, work = f.travel_http, f.travel_work
+    assert travel is not None and work is not None
+    figures = {
+        "rows": f.size,
+        "requests": requests,
+        "http_p50_ms": round(f.http.percentile(50), 2),
+        "http_p95_ms": round(f.http.percentile(95), 2),
+        "http_p99_ms": round(f.http.percentile(99), 2),
+        "raw_p95_ms": round(f.raw.percentile(95), 2),
+        "http_raw_p95_ratio": round(f.ratio, 2),
+        "searches_per_s_8_clients": round(f.http_rate, 1),
+        "travel_order_http_p95_ms": round(travel.percentile(95), 2),
+        "travel_order_extra_p95_ms": round(work.percentile(95), 3),
+        "travel_pool_mean": round(statistics.mean(work.sizes), 1),
+    }
+    return "RESULT " + orjson.dumps(figures).decode()
+
+
 def print_plan(lines: list[str]) -> None:
     print("  EXPLAIN (ANALYZE, BUFFERS), first query of the mix:")
     shown = lines[:PLAN_LINES]
@@ -524,6 +619,7 @@ async def measure(
     session: aiohttp.ClientSession,
     *,
     plan: bool,
+    travel: bool = False,
 ) -> Figures:
     server = DirectoryServer(url, args.nats, scratch)
     await server.start(session)
@@ -532,6 +628,12 @@ async def measure(
         raw = await raw_pass(dsn, mix)
         figures = Figures(label, size, http, raw)
         print_figures(figures)
+        if travel:
+            figures.travel_http = await http_pass(
+                session, server.base, mix, extra={"order": "travel"}
+            )
+            figures.travel_work = await travel_pass(dsn, mix)
+            print_travel(figures)
         if plan:
             print_plan(await explain(dsn, mix[0]))
         figures.http_rate = await http_throughput(session, server.base, mix, CLIENTS, args.seconds)
@@ -562,7 +664,7 @@ async def run_size(
     results: list[Figures] = []
     try:
         figures = await measure(
-            "as migrated", size, dsn, url, args, mix, scratch, session, plan=True
+            "as migrated", size, dsn, url, args, mix, scratch, session, plan=True, travel=True
         )
         figures.load_seconds = load_seconds
         results.append(figures)
@@ -640,6 +742,7 @@ async def main() -> None:
         shutil.rmtree(scratch, ignore_errors=True)
     if results:
         print_summary(results, requests)
+        print(result_line(results, requests))
 
 
 if __name__ == "__main__":

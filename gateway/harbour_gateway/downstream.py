@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 import orjson
@@ -25,6 +26,16 @@ class DownstreamError(Exception):
 
     def __str__(self) -> str:
         return self.detail
+
+
+def segment(value: object) -> str:
+    """An id as one path segment: percent-encoded, so it can never name another route."""
+    return quote(str(value), safe="")
+
+
+def _names_no_record(path: str) -> bool:
+    """An empty, dot or encoded-slash segment: no id is like that, and it would change the route."""
+    return any(part in {"", ".", ".."} or "%2F" in part.upper() for part in path.split("/")[1:])
 
 
 class Downstream:
@@ -82,6 +93,8 @@ class Downstream:
     ) -> Any:
         """Sends one request and returns the JSON answer; problems become `DownstreamError`."""
         assert self._session is not None, "Downstream.start() was not awaited"
+        if _names_no_record(path):
+            raise DownstreamError(service, 404, "not-found", "No such record.")
         # Each hop is a new span of the caller's trace.
         sent = {
             "accept": "application/json",
@@ -102,9 +115,9 @@ class Downstream:
                 data=None if body is None else orjson.dumps(body),
             ) as response:
                 raw = await response.read()
-                data = orjson.loads(raw) if raw else None
                 if response.status >= 400:
-                    problem = data if isinstance(data, dict) else {}
+                    # A refusal without a problem document (the HTTP server's own) is no outage.
+                    problem = _problem(raw)
                     raise DownstreamError(
                         service,
                         response.status,
@@ -112,8 +125,17 @@ class Downstream:
                         str(problem.get("detail", f"{service} answered {response.status}")),
                         list(problem.get("errors") or []),
                     )
-                return data
+                return orjson.loads(raw) if raw else None
         except (aiohttp.ClientError, TimeoutError, orjson.JSONDecodeError) as exc:
             raise DownstreamError(
                 service, 503, "service-unavailable", f"The {service} service is not answering."
             ) from exc
+
+
+def _problem(raw: bytes) -> dict[str, Any]:
+    """The problem document in an error body, or nothing when the body is not one."""
+    try:
+        data = orjson.loads(raw) if raw else None
+    except orjson.JSONDecodeError:
+        return {}
+    return data if isinstance(data, dict) else {}

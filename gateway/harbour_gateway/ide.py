@@ -6,6 +6,8 @@ import json
 from functools import cache
 from pathlib import Path
 
+from harbour_kit.headers import page_policy
+
 EXAMPLES = Path(__file__).parent / "examples"
 HEADERS = '{"Authorization": "Bearer <paste a token from `./harbour token` here>"}'
 
@@ -27,3 +29,17 @@ def with_examples(html: str) -> str:
     """Strawberry's GraphiQL page with the example tabs opened by default."""
     tabs = json.dumps(example_tabs()).replace("</", "<\\/")
     return html.replace("fetcher: fetcher,", f"fetcher: fetcher, defaultTabs: {tabs},", 1)
+
+
+@cache
+def ide_page(html: str) -> tuple[str, str]:
+    """The GraphiQL page with its examples, and the policy allowing exactly what it loads."""
+    page = with_examples(html)
+    # Its stylesheet imports fonts from Google; its editor sets inline styles itself.
+    policy = page_policy(
+        page,
+        styles=["https://fonts.googleapis.com"],
+        fonts=["https://fonts.gstatic.com"],
+        inline_styles=True,
+    )
+    return page, policy

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 from typing import Any
 
 import jwt
 import orjson
 import uvicorn
+from cross_web import HTTPException
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.requests import HTTPConnection
@@ -17,17 +19,21 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET
 
 from harbour_gateway.context import Context
 from harbour_gateway.downstream import Downstream, DownstreamError
-from harbour_gateway.ide import with_examples
+from harbour_gateway.ide import ide_page
+from harbour_gateway.limits import RequestLimits
 from harbour_gateway.live import Live
 from harbour_gateway.ratelimit import SearchLimiter
 from harbour_gateway.schema import schema
 from harbour_gateway.settings import GatewaySettings
 from harbour_kit.auth import TokenVerifier, optional_principal
+from harbour_kit.cli import listen_arguments
 from harbour_kit.errors import HarbourError, install_error_handlers, problem
 from harbour_kit.events.envelope import current_traceparent, new_traceparent
+from harbour_kit.headers import SecurityHeaders, install_docs
 from harbour_kit.observability import Metrics, configure_logging, install_observability
 
 
@@ -88,7 +94,16 @@ class HarbourRouter(GraphQLRouter[Context, None]):
         return None
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
-        return HTMLResponse(with_examples(self.graphql_ide_html))
+        html, policy = ide_page(self.graphql_ide_html)
+        return HTMLResponse(html, headers={"content-security-policy": policy})
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        """Answers a request that is not GraphQL over HTTP with a problem document, not text."""
+        try:
+            return await super().run(request, context, root_value)
+        except HTTPException as exc:
+            code = HTTPStatus(exc.status_code).phrase.lower().replace(" ", "-")
+            return problem(exc.status_code, code, exc.reason)
 
     def encode_json(self, data: object) -> str:
         # orjson: several times faster than json.dumps for a page of results. Decoded to text,
@@ -128,6 +143,8 @@ def create(settings: GatewaySettings | None = None) -> FastAPI:
         title="Harbour gateway",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by `install_docs`, with its own content security policy
+        redoc_url=None,
     )
     verifier = TokenVerifier(
         issuer=settings.jwt_issuer,
@@ -142,6 +159,14 @@ def create(settings: GatewaySettings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_observability(app, metrics)
 
+    app.add_middleware(
+        RequestLimits,
+        path="/graphql",
+        max_body=settings.max_body_bytes,
+        max_query=settings.max_query_length,
+    )
+    app.add_middleware(SecurityHeaders, trusted_proxies=settings.trusted_proxies)
+    install_docs(app)
     app.add_middleware(TraceMiddleware)  # added last, so outermost, as the decorator was
 
     async def context(connection: HTTPConnection) -> Context:
@@ -190,20 +215,19 @@ def create(settings: GatewaySettings | None = None) -> FastAPI:
 
 
 def main() -> None:
-    """`harbour-gateway serve`."""
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="harbour-gateway")
+    """`harbour-gateway serve [--host H] [--port P]`."""
+    parser = listen_arguments("harbour-gateway")
     parser.add_argument("command", choices=["serve"])
-    parser.parse_args()
+    where = parser.parse_args()
     settings = GatewaySettings()
     configure_logging("gateway", settings.log_level)
     uvicorn.run(
         "harbour_gateway.main:create",
         factory=True,
-        host=settings.host,
-        port=settings.port,
+        host=where.host or settings.host,
+        port=where.port or settings.port,
         workers=settings.workers,
         log_config=None,
         access_log=False,
+        ws_max_size=settings.max_body_bytes,  # a graphql-transport-ws message, as a POST body
     )

@@ -1,9 +1,7 @@
 """Gateway settings (`GATEWAY_*`, plus the shared `HARBOUR_*`)."""
 
-from typing import Annotated
-
-from pydantic import SecretStr, field_validator
-from pydantic_settings import NoDecode, SettingsConfigDict
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
 
 from harbour_kit.settings import ServiceSettings
 
@@ -23,14 +21,9 @@ class GatewaySettings(ServiceSettings):
     # Keys the hash that stands for a client address in the shared counter (same on all replicas).
     search_limit_salt: SecretStr = SecretStr("")
     graphiql: bool = True
-    # Callers whose X-Forwarded-For names the real client (the web app), for the search limit.
-    trusted_proxies: Annotated[list[str], NoDecode] = ["127.0.0.1", "::1"]
-
-    @field_validator("trusted_proxies", mode="before")
-    @classmethod
-    def _split_proxies(cls, value: object) -> object:
-        return (
-            [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
-        )
-
+    # A GraphQL request: its body (POST) or query string (GET), and the document text in it.
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    max_query_length: int = Field(default=16 * 1024, ge=256)
+    # `trusted_proxies` (shared): callers whose X-Forwarded-For names the real client (the web
+    # app), for the search limit, and whose X-Forwarded-Proto says the request came over TLS.
     workers: int = 1  # uvicorn worker processes; the gateway holds no state they would share

@@ -9,7 +9,7 @@ import pytest
 from tests.e2e.local import Runner, harbour_processes, runner_environment
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # stopped once the end-to-end tests are done
 def local(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Runner, dict[str, str]]]:
     """The whole system on SQLite as the README starts it, and the environment it was given."""
     env = runner_environment()

@@ -15,6 +15,8 @@ from aiohttp import web
 from aiosmtpd.controller import Controller
 
 from harbour_notifications.webhooks import signing
+from harbour_referrals.referrals import clocks
+from harbour_referrals.runtime import runtime_of
 from tests.conftest import Mint, Running, StartService, bearer, eventually
 from tests.harness import LocalNats, free_port
 from tests.referrals.conftest import DETAILS, NEEDS, PARTNER_ORG, REFERRER_ORG, World, make_world
@@ -393,9 +395,6 @@ async def test_a_repeated_email_carries_the_same_message_id(
 
 
 async def test_a_near_deadline_reminds_the_partner_once_in_their_language(stack: Stack) -> None:
-    from harbour_referrals.referrals import clocks
-    from harbour_referrals.runtime import runtime_of
-
     world = stack.world
     await profile(stack, world.partner, email="staff@partner.example", locale="zh-Hant")
     referral = await world.referral()

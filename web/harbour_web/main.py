@@ -16,6 +16,7 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from harbour_kit.cli import run_service_cli
 from harbour_kit.errors import install_error_handlers, problem
+from harbour_kit.headers import SecurityHeaders
 from harbour_kit.observability import Metrics, configure_logging, install_observability
 from harbour_web import proxy
 from harbour_web.gateway import Gateway, GatewayError
@@ -24,18 +25,14 @@ from harbour_web.search import SPOKEN, needs, places, read_query, search
 from harbour_web.settings import WebSettings
 
 HERE = Path(__file__).parent
-STATIC_VERSION = "1"  # bump when a static file changes, so year-long caching stays safe
+STATIC_VERSION = "2"  # bump when a static file changes, so year-long caching stays safe
 CATEGORY_TTL = 600.0  # seconds the need picker's words are kept; they change rarely
 
-# No inline script or style anywhere, so the policy can forbid both.
-SECURITY_HEADERS = {
-    "content-security-policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-    ),
-    "referrer-policy": "no-referrer",  # a followed link never tells where the search was
-    "x-content-type-options": "nosniff",
-}
+# No inline script or style anywhere (a test renders every template), so the policy forbids both.
+POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
 
 
 def templates() -> Environment:
@@ -70,18 +67,21 @@ def create(settings: WebSettings | None = None) -> FastAPI:
         finally:
             await gateway.close()
 
-    app = FastAPI(title="Harbour web", version="0.1.0", lifespan=lifespan, docs_url=None)
+    app = FastAPI(
+        title="Harbour web", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     app.state.gateway = gateway
     install_error_handlers(app)
     install_observability(app, Metrics())
     app.add_middleware(GZipMiddleware, minimum_size=500)
+    # Referrer-Policy: no-referrer, so a followed link never tells where the search was.
+    app.add_middleware(SecurityHeaders, policy=POLICY, trusted_proxies=settings.trusted_proxies)
 
     @app.middleware("http")
-    async def _headers(
+    async def _static_cache(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
         response = await call_next(request)
-        response.headers.update(SECURITY_HEADERS)
         if request.url.path.startswith("/static/"):
             # Links carry `?v=`, so a changed file gets a new address and caches stay right.
             response.headers["cache-control"] = "public, max-age=31536000, immutable"

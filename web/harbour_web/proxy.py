@@ -8,6 +8,7 @@ import contextlib
 import aiohttp
 from fastapi import APIRouter, Request, Response, WebSocket, WebSocketDisconnect
 
+from harbour_kit.errors import problem
 from harbour_web.gateway import Gateway, GatewayError
 
 PROTOCOL = "graphql-transport-ws"
@@ -22,7 +23,12 @@ def router(gateway: Gateway) -> APIRouter:
     async def graphql(request: Request) -> Response:
         body = await request.body()
         if len(body) > MAX_BODY:
-            return Response(status_code=413)
+            return problem(
+                413,
+                "body-too-large",
+                f"The request body is larger than {MAX_BODY} bytes.",
+                errors=[{"field": "body", "message": f"at most {MAX_BODY} bytes"}],
+            )
         headers = {"content-type": "application/json", "accept": "application/json"}
         if auth := request.headers.get("authorization"):
             headers["authorization"] = auth

@@ -12,9 +12,9 @@ from harbour_web.i18n import Locale, Messages
 
 NEARBY = """
 query Nearby($near: String, $lat: Float, $lng: Float, $filter: ServiceFilter,
-             $first: Int!, $after: String, $locale: String) {
+             $first: Int!, $after: String, $locale: String, $orderBy: NearbyOrder! = DISTANCE) {
   nearbyServices(near: $near, lat: $lat, lng: $lng, filter: $filter, first: $first,
-                 after: $after, locale: $locale) {
+                 after: $after, locale: $locale, orderBy: $orderBy) {
     __typename
     ... on NearbyServiceConnection {
       totalCount
@@ -22,6 +22,7 @@ query Nearby($near: String, $lat: Float, $lng: Float, $filter: ServiceFilter,
       pageInfo { hasNextPage endCursor }
       edges { node {
         id distance openNow hoursToday languages free fees confidential phones howToGetThere
+        travelMinutes travelMode route
         district { name }
         place { name address transportation latitude longitude }
         service { id name organization { name } }
@@ -65,6 +66,7 @@ class Query:
     free: bool = False
     open_now: bool = False
     after: str = ""
+    quickest: bool = False  # ordered by travel time rather than distance
 
     @property
     def asked(self) -> bool:
@@ -93,6 +95,7 @@ def read_query(params: dict[str, str]) -> Query:
         free=params.get("free") in {"1", "on", "true"},
         open_now=params.get("open") in {"1", "on", "true"},
         after=params.get("after", "")[:40],
+        quickest=params.get("order") == "quickest",
     )
 
 
@@ -116,6 +119,9 @@ class Card:
     confidential: bool
     phones: list[tuple[str, str, str]]  # shown, tel: link, WhatsApp link
     map_url: str
+    travel: str = ""  # "about 14 min by MTR"
+    minutes: int | None = None
+    route: str = ""
 
 
 @dataclass
@@ -136,6 +142,14 @@ def distance_text(metres: float | None, t: Messages) -> str:
     if metres < 1000:
         return t("distance_m", n=int(round(metres / 10) * 10))
     return t("distance_km", n=f"{metres / 1000:.1f}")
+
+
+def travel_text(minutes: int | None, mode: str | None, t: Messages) -> str:
+    """`14 min walk`, `about 14 min by MTR` or `about 50 min by ferry`; empty when unknown."""
+    if minutes is None or mode is None:
+        return ""
+    key = {"WALK": "travel_walk", "FERRY": "travel_ferry"}.get(mode, "travel_mtr")
+    return t(key, n=minutes)
 
 
 def phone_links(phone: str) -> tuple[str, str, str]:
@@ -175,6 +189,9 @@ def card(node: dict[str, Any], t: Messages) -> Card:
         confidential=confidential,
         phones=[phone_links(p) for p in node.get("phones") or []],
         map_url="" if confidential else map_link(place.get("latitude"), place.get("longitude")),
+        travel=travel_text(node.get("travelMinutes"), node.get("travelMode"), t),
+        minutes=node.get("travelMinutes"),
+        route=str(node.get("route") or ""),
     )
 
 
@@ -188,6 +205,7 @@ def _page_url(query: Query, locale: Locale, after: str) -> str:
         "speaks": query.speaks,
         "free": "1" if query.free else "",
         "open": "1" if query.open_now else "",
+        "order": "quickest" if query.quickest else "",
         "after": after,
     }
     return "/?" + urlencode({k: v for k, v in params.items() if v})
@@ -196,7 +214,7 @@ def _page_url(query: Query, locale: Locale, after: str) -> str:
 async def search(
     gateway: Gateway, query: Query, locale: Locale, t: Messages, *, first: int, client: str | None
 ) -> Results:
-    """Asks the gateway for services near the place or point, nearest first."""
+    """Asks the gateway for services near the place or point, nearest or quickest first."""
     if not query.asked:
         return Results(problem=t("need_place"))
     filter_: dict[str, Any] = {"freeOnly": query.free, "openNow": query.open_now}
@@ -213,6 +231,7 @@ async def search(
         "first": first,
         "after": query.after or None,
         "locale": locale.content_locale,
+        "orderBy": "TRAVEL_TIME" if query.quickest else "DISTANCE",
     }
     try:
         data = await gateway.data(NEARBY, variables, forwarded_for=client)

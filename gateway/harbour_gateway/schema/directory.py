@@ -10,7 +10,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from harbour_gateway.context import Info
-from harbour_gateway.downstream import DownstreamError
+from harbour_gateway.downstream import DownstreamError, segment
 from harbour_gateway.permissions import OrgAdmin, SignedIn
 from harbour_gateway.problems import (
     Forbidden,
@@ -29,6 +29,7 @@ from harbour_gateway.schema.relay import (
     offset_cursor,
     page_window,
 )
+from harbour_gateway.schema.travel import NearbyOrder, TravelMode, travel_mode
 
 
 @strawberry.type(description="Too many searches from this address; wait and try again.")
@@ -159,7 +160,9 @@ class Service:
     async def opening_hours(self, info: Info) -> list[OpeningHours]:
         schedules = self.record.get("schedules")
         if schedules is None:
-            full = await _get(info, f"/services/{self.id}", {"locale": self.locale or "en"})
+            full = await _get(
+                info, f"/services/{segment(self.id)}", {"locale": self.locale or "en"}
+            )
             schedules = full.get("schedules") or []
         return [
             OpeningHours(
@@ -217,6 +220,16 @@ class NearbyService:
     confidential: bool
     phones: list[str]
     last_verified: str | None
+    travel_minutes: int | None = strawberry.field(
+        default=None,
+        description="Typical minutes door to door from the searched point: MTR, ferry, walking",
+    )
+    travel_mode: TravelMode | None = strawberry.field(
+        default=None, description="The main way there (null without a searched point)"
+    )
+    route: str | None = strawberry.field(
+        default=None, description="The way there in words, in the request's language"
+    )
 
     @strawberry.field(description="How to get there: the directions, else the address")
     def how_to_get_there(self) -> str | None:
@@ -262,6 +275,9 @@ class NearbyService:
             confidential=bool(item.get("confidential")),
             phones=list(item.get("phones") or []),
             last_verified=item.get("last_verified"),
+            travel_minutes=item.get("travel_minutes"),
+            travel_mode=travel_mode(item.get("travel_mode")),
+            route=item.get("route"),
         )
 
 
@@ -358,6 +374,33 @@ async def _one(info: Info, path: str, locale: str | None) -> dict[str, Any] | No
     return record
 
 
+# The directory's own bounds, checked here too: a value past them could make a URL longer than
+# its HTTP server reads, and the caller should hear which field, not that the directory is down.
+LIMITS = {"near": 100, "filter.text": 200, "filter.eligibleFor": 100, "locale": 35}
+MAX_CODES, MAX_CODE = 20, 60  # category and language codes in one filter, and characters of each
+MAX_PREFIX = 60
+
+
+def too_long(
+    *, near: str | None, filter: ServiceFilter | None, locale: str | None
+) -> ValidationProblem | None:
+    """The first search argument past its bound, as a problem naming it."""
+    f = filter or ServiceFilter()
+    values = {
+        "near": near,
+        "filter.text": f.text,
+        "filter.eligibleFor": f.eligible_for,
+        "locale": locale,
+    }
+    for field, value in values.items():
+        if value is not None and len(value) > LIMITS[field]:
+            return invalid(field, f"must be at most {LIMITS[field]} characters")
+    for field, codes in (("filter.categories", f.categories), ("filter.languages", f.languages)):
+        if codes and (len(codes) > MAX_CODES or any(len(c) > MAX_CODE for c in codes)):
+            return invalid(field, f"at most {MAX_CODES} codes of {MAX_CODE} characters each")
+    return None
+
+
 def search_params(
     *,
     near: str | None,
@@ -396,7 +439,9 @@ def search_params(
 
 @strawberry.type
 class DirectoryQuery:
-    @strawberry.field(description="Services near a place or point, nearest first (public).")
+    @strawberry.field(
+        description="Services near a place or point, nearest first or quickest to reach (public)."
+    )
     async def nearby_services(
         self,
         info: Info,
@@ -408,6 +453,10 @@ class DirectoryQuery:
         first: int = 20,
         after: str | None = None,
         locale: str | None = None,
+        order_by: Annotated[
+            NearbyOrder,
+            strawberry.argument(description="TRAVEL_TIME: quickest first, looking wider"),
+        ] = NearbyOrder.DISTANCE,
     ) -> NearbyServicesResult:
         context = info.context
         if context.principal is None and not await context.limiter.allow(context.client_address):
@@ -418,6 +467,8 @@ class DirectoryQuery:
             )
         if not 1 <= first <= 100:
             return invalid("first", "must be between 1 and 100")
+        if refused := too_long(near=near, filter=filter, locale=locale):
+            return refused
         start = offset_after(after)
         if isinstance(start, ValidationProblem):
             return start
@@ -427,6 +478,8 @@ class DirectoryQuery:
             near=near, lat=lat, lng=lng, radius=radius, filter=filter, locale=locale
         )
         params.update(page=str(page), per_page=str(per_page))
+        if order_by is NearbyOrder.TRAVEL_TIME:
+            params["order"] = order_by.value
         try:
             data = await context.downstream.get(
                 "directory", "/service_at_locations", token=context.token, params=params
@@ -456,7 +509,7 @@ class DirectoryQuery:
     async def service(
         self, info: Info, id: strawberry.ID, locale: str | None = None
     ) -> ServiceResult:
-        record = await _one(info, f"/services/{id}", locale)
+        record = await _one(info, f"/services/{segment(id)}", locale)
         if isinstance(record, NotFound):
             return record
         return Service(
@@ -467,7 +520,7 @@ class DirectoryQuery:
     async def organization(
         self, info: Info, id: strawberry.ID, locale: str | None = None
     ) -> OrganizationResult:
-        record = await _one(info, f"/organizations/{id}", locale)
+        record = await _one(info, f"/organizations/{segment(id)}", locale)
         return record if isinstance(record, NotFound) else Organization.of(record)
 
     @strawberry.field(description="The category tree, in the caller's language (public).")
@@ -492,8 +545,8 @@ class DirectoryQuery:
         description="Place names starting with `prefix`, English or Chinese (public)."
     )
     async def places(self, info: Info, prefix: str, limit: int = 10) -> list[Gazetteer]:
-        if not prefix.strip():
-            return []
+        if not prefix.strip() or len(prefix) > MAX_PREFIX:
+            return []  # no place name is that long
         data = await _get(info, "/places", {"prefix": prefix, "limit": str(max(1, min(limit, 50)))})
         return [
             Gazetteer(
@@ -534,7 +587,7 @@ class DirectoryMutation:
         body = {k: v for k, v in vars(intake).items() if v is not None}
         if not body:
             return invalid("intake", "give at least one intake field")
-        return await _change(info, "PATCH", f"/services/{service_id}/intake", body)
+        return await _change(info, "PATCH", f"/services/{segment(service_id)}/intake", body)
 
     @strawberry.mutation(
         description="Replace a service's weekly opening hours (your organisation's admins).",
@@ -545,7 +598,7 @@ class DirectoryMutation:
     ) -> ServiceChange:
         try:
             record = await info.context.downstream.get(
-                "directory", f"/services/{service_id}", token=info.context.token
+                "directory", f"/services/{segment(service_id)}", token=info.context.token
             )
         except DownstreamError as exc:
             problem = typed(exc)
@@ -562,4 +615,4 @@ class DirectoryMutation:
             }
             for i, h in enumerate(hours)
         ]
-        return await _change(info, "PUT", f"/services/{service_id}", record)
+        return await _change(info, "PUT", f"/services/{segment(service_id)}", record)

@@ -12,7 +12,7 @@ import strawberry
 from graphql import GraphQLError
 
 from harbour_gateway.context import Info
-from harbour_gateway.downstream import DownstreamError
+from harbour_gateway.downstream import DownstreamError, segment
 from harbour_gateway.live import INBOX_CHANGED, REFERRAL_CHANGED, Listener
 from harbour_gateway.permissions import PartnerStaff, SignedIn
 from harbour_gateway.problems import outage
@@ -38,7 +38,7 @@ class InboxChange:
 async def _referral(info: Info, referral_id: str) -> Referral | None:
     try:
         record = await info.context.downstream.get(
-            "referrals", f"/referrals/{referral_id}", token=info.context.token
+            "referrals", f"/referrals/{segment(referral_id)}", token=info.context.token
         )
     except DownstreamError as exc:
         if exc.status >= 500:

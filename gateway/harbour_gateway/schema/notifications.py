@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import strawberry
 
 from harbour_gateway.context import Info
-from harbour_gateway.downstream import DownstreamError
+from harbour_gateway.downstream import DownstreamError, segment
 from harbour_gateway.permissions import SignedIn
 from harbour_gateway.problems import NotFound, ValidationProblem, outage, typed
 
@@ -173,7 +173,7 @@ class NotificationsQuery:
 
 async def _mark(info: Info, item_id: str, what: str) -> NotificationChange:
     try:
-        return Notification.of(await _call(info, "POST", f"/inbox/{item_id}/{what}"))
+        return Notification.of(await _call(info, "POST", f"/inbox/{segment(item_id)}/{what}"))
     except DownstreamError as exc:
         problem = typed(exc)
         return (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 from typing import Annotated, Any
 
@@ -9,7 +10,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from harbour_gateway.context import Info
-from harbour_gateway.downstream import DownstreamError
+from harbour_gateway.downstream import DownstreamError, segment
 from harbour_gateway.permissions import NetworkAdmin, PartnerStaff, SignedIn, SocialWorker
 from harbour_gateway.problems import (
     Conflict,
@@ -17,11 +18,15 @@ from harbour_gateway.problems import (
     Forbidden,
     NotFound,
     ValidationProblem,
+    invalid,
     outage,
     typed,
 )
 from harbour_gateway.schema.directory import Organization, Service
 from harbour_gateway.schema.relay import Connection, Edge, PageInfo
+
+# Sent on as an HTTP header: visible ASCII only, as long as the referrals service keeps.
+IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")
 
 
 @strawberry.enum(description="Why a partner declines a referral.")
@@ -141,7 +146,7 @@ class Referral:
     async def history(self, info: Info) -> list[HistoryEntry]:
         rows = self.record.get("history")
         if rows is None:
-            rows = (await _get(info, f"/referrals/{self.id}"))["history"]
+            rows = (await _get(info, f"/referrals/{segment(self.id)}"))["history"]
         return [
             HistoryEntry(
                 version=h["version"],
@@ -158,7 +163,7 @@ class Referral:
 
     @strawberry.field(description="The messages on it (each read is audited)")
     async def notes(self, info: Info) -> list[Note]:
-        data = await _get(info, f"/referrals/{self.id}/notes")
+        data = await _get(info, f"/referrals/{segment(self.id)}/notes")
         return [
             Note(
                 id=strawberry.ID(n["id"]),
@@ -175,7 +180,7 @@ class Referral:
         "while the referral is open to you)"
     )
     async def shared_details(self, info: Info) -> JSON | None:
-        data = await _get(info, f"/referrals/{self.id}/claimant")
+        data = await _get(info, f"/referrals/{segment(self.id)}/claimant")
         shared: Any = data.get("shared")
         return shared
 
@@ -385,7 +390,7 @@ class ReferralsQuery:
     async def referral(self, info: Info, id: strawberry.ID) -> ReferralResult:
         try:
             record = await info.context.downstream.get(
-                "referrals", f"/referrals/{id}", token=info.context.token
+                "referrals", f"/referrals/{segment(id)}", token=info.context.token
             )
         except DownstreamError as exc:
             problem = typed(exc, hide_existence=True)
@@ -419,7 +424,10 @@ def _step(name: str, description: str, *roles: type) -> Any:
         info: Info, id: strawberry.ID, version: int | None = None, text: str | None = None
     ) -> ReferralChange:
         return await _referral_change(
-            info, f"/referrals/{id}/actions/{name}", _drop_none({"text": text}), version=version
+            info,
+            f"/referrals/{segment(id)}/actions/{name}",
+            _drop_none({"text": text}),
+            version=version,
         )
 
     return strawberry.mutation(
@@ -434,7 +442,7 @@ def _closing(name: str, description: str) -> Any:
         info: Info, id: strawberry.ID, outcome: str, version: int | None = None
     ) -> ReferralChange:
         return await _referral_change(
-            info, f"/referrals/{id}/actions/{name}", {"outcome": outcome}, version=version
+            info, f"/referrals/{segment(id)}/actions/{name}", {"outcome": outcome}, version=version
         )
 
     return strawberry.mutation(
@@ -493,7 +501,7 @@ class ReferralsMutation:
         permission_classes=[SignedIn, SocialWorker],
     )
     async def withdraw_consent(self, info: Info, id: strawberry.ID) -> ConsentChange:
-        return await _consent_change(info, f"/consents/{id}/withdraw", None)
+        return await _consent_change(info, f"/consents/{segment(id)}/withdraw", None)
 
     @strawberry.mutation(
         description="Create a referral, optionally sent at once; the same idempotency key "
@@ -503,6 +511,8 @@ class ReferralsMutation:
     async def create_referral(
         self, info: Info, referral: ReferralInput, idempotency_key: str | None = None
     ) -> ReferralChange:
+        if idempotency_key and not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
+            return invalid("idempotencyKey", "1 to 200 visible ASCII characters, no spaces")
         body = _drop_none(
             {
                 "claimant_id": str(referral.claimant_id),
@@ -538,7 +548,10 @@ class ReferralsMutation:
         self, info: Info, id: strawberry.ID, assignee: str, version: int | None = None
     ) -> ReferralChange:
         return await _referral_change(
-            info, f"/referrals/{id}/actions/accept", {"assignee": assignee}, version=version
+            info,
+            f"/referrals/{segment(id)}/actions/accept",
+            {"assignee": assignee},
+            version=version,
         )
 
     @strawberry.mutation(
@@ -555,7 +568,7 @@ class ReferralsMutation:
     ) -> ReferralChange:
         body = _drop_none({"reason": reason.value, "text": text})
         return await _referral_change(
-            info, f"/referrals/{id}/actions/reject", body, version=version
+            info, f"/referrals/{segment(id)}/actions/reject", body, version=version
         )
 
     @strawberry.mutation(
@@ -565,7 +578,10 @@ class ReferralsMutation:
         self, info: Info, id: strawberry.ID, reason: HoldReason, version: int | None = None
     ) -> ReferralChange:
         return await _referral_change(
-            info, f"/referrals/{id}/actions/hold", {"hold_reason": reason.value}, version=version
+            info,
+            f"/referrals/{segment(id)}/actions/hold",
+            {"hold_reason": reason.value},
+            version=version,
         )
 
     complete_referral = _closing("complete", "Close a referral as completed, with its outcome.")
@@ -579,7 +595,10 @@ class ReferralsMutation:
         self, info: Info, id: strawberry.ID, service_id: strawberry.ID, version: int | None = None
     ) -> ReferralChange:
         return await _referral_change(
-            info, f"/referrals/{id}/forward", {"service_id": str(service_id)}, version=version
+            info,
+            f"/referrals/{segment(id)}/forward",
+            {"service_id": str(service_id)},
+            version=version,
         )
 
     @strawberry.mutation(
@@ -590,12 +609,12 @@ class ReferralsMutation:
         self, info: Info, id: strawberry.ID, service_id: strawberry.ID | None = None
     ) -> ReferralChange:
         body = _drop_none({"service_id": str(service_id) if service_id else None})
-        return await _referral_change(info, f"/referrals/{id}/reroute", body)
+        return await _referral_change(info, f"/referrals/{segment(id)}/reroute", body)
 
     @strawberry.mutation(description="Add a message to a referral.", permission_classes=[SignedIn])
     async def add_referral_note(self, info: Info, id: strawberry.ID, body: str) -> NoteChange:
         try:
-            data = await _write(info, f"/referrals/{id}/notes", {"body": body})
+            data = await _write(info, f"/referrals/{segment(id)}/notes", {"body": body})
         except DownstreamError as exc:
             problem = typed(exc, hide_existence=True)
             if isinstance(problem, Forbidden | ValidationProblem):

@@ -18,7 +18,7 @@ from harbour_directory.geo.gazetteer import DISTRICTS, suggest
 from harbour_directory.hsds import load, portability, render
 from harbour_directory.hsds.ingest import KINDS, ingest_documents, ingest_tabular, unwrap
 from harbour_directory.models import HSDS
-from harbour_directory.search.filters import SearchParams
+from harbour_directory.search.filters import MAX_PAGE, SearchParams
 from harbour_directory.settings import DirectorySettings
 from harbour_kit.app import ServiceDep
 from harbour_kit.auth import OptionalPrincipal, Principal, Role, require_roles
@@ -29,11 +29,22 @@ from harbour_kit.service import Service
 router = APIRouter()
 OrgAdmin = Annotated[Principal, Depends(require_roles(Role.ORG_ADMIN, Role.NETWORK_ADMIN))]
 NetworkAdmin = Annotated[Principal, Depends(require_roles(Role.NETWORK_ADMIN))]
-PageNumber = Annotated[int, Query(ge=1, description="1-based page number")]
+MAX_ID = 200  # characters of one id
+PageNumber = Annotated[
+    int, Query(alias="page", ge=1, le=MAX_PAGE, description="1-based page number")
+]
 PerPage = Annotated[int, Query(ge=1, le=200, description="Items per page")]
-Ids = Annotated[str | None, Query(description="Comma-separated ids to fetch in one call")]
+Id = Annotated[str | None, Query(max_length=MAX_ID)]
+# About a hundred ids: even percent-encoded, the URL stays within what the HTTP server reads.
+Ids = Annotated[
+    str | None, Query(max_length=4000, description="Comma-separated ids to fetch in one call")
+]
 Locale = Annotated[
-    str | None, Query(description="Language of text fields (fallback zh-Hant-HK → zh-Hant → en)")
+    str | None,
+    Query(
+        max_length=35,  # the longest language tag RFC 5646 asks implementations to keep
+        description="Language of text fields (fallback zh-Hant-HK → zh-Hant → en)",
+    ),
 ]
 Full = Annotated[bool, Query(description="Return fully nested records")]
 
@@ -116,11 +127,11 @@ async def api_root() -> dict[str, str]:
 async def list_services(
     svc: ServiceDep,
     principal: OptionalPrincipal,
-    page_number: Annotated[int, Query(alias="page", ge=1)] = 1,
+    page_number: PageNumber = 1,
     per_page: PerPage = 50,
     ids: Ids = None,
-    organization_id: Annotated[str | None, Query()] = None,
-    taxonomy_term_id: Annotated[str | None, Query()] = None,
+    organization_id: Id = None,
+    taxonomy_term_id: Id = None,
     search: Annotated[str | None, Query(max_length=200, description="Words in the name")] = None,
     modified_after: Annotated[datetime | None, Query()] = None,
     full: Full = False,
@@ -172,7 +183,7 @@ async def get_service(
 async def list_organizations(
     svc: ServiceDep,
     principal: OptionalPrincipal,
-    page_number: Annotated[int, Query(alias="page", ge=1)] = 1,
+    page_number: PageNumber = 1,
     per_page: PerPage = 50,
     ids: Ids = None,
     search: Annotated[str | None, Query(max_length=200)] = None,
@@ -250,7 +261,7 @@ async def get_service_at_location(
 @router.get("/taxonomies", summary="Taxonomies (HSDS page)", tags=["hsds"])
 async def list_taxonomies(
     svc: ServiceDep,
-    page_number: Annotated[int, Query(alias="page", ge=1)] = 1,
+    page_number: PageNumber = 1,
     per_page: PerPage = 50,
     locale: Locale = None,
 ) -> dict[str, Any]:
@@ -278,10 +289,10 @@ async def get_taxonomy(taxonomy_id: str, svc: ServiceDep, locale: Locale = None)
 @router.get("/taxonomy_terms", summary="Taxonomy terms (HSDS page)", tags=["hsds"])
 async def list_taxonomy_terms(
     svc: ServiceDep,
-    page_number: Annotated[int, Query(alias="page", ge=1)] = 1,
+    page_number: PageNumber = 1,
     per_page: Annotated[int, Query(ge=1, le=500)] = 100,
-    taxonomy_id: Annotated[str | None, Query()] = None,
-    parent_id: Annotated[str | None, Query()] = None,
+    taxonomy_id: Id = None,
+    parent_id: Id = None,
     top_only: Annotated[bool, Query()] = False,
     locale: Locale = None,
 ) -> dict[str, Any]:

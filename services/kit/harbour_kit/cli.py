@@ -13,6 +13,14 @@ from harbour_kit.observability import configure_logging
 from harbour_kit.settings import ServiceSettings
 
 
+def listen_arguments(prog: str) -> argparse.ArgumentParser:
+    """`--host` and `--port` of `serve`, over the settings' (a container listens on 0.0.0.0)."""
+    parser = argparse.ArgumentParser(prog=prog)
+    parser.add_argument("--host", default=None, help="address to listen on")
+    parser.add_argument("--port", type=int, default=None, help="port to listen on")
+    return parser
+
+
 def run_service_cli(
     *,
     settings: ServiceSettings,
@@ -30,13 +38,14 @@ def run_service_cli(
         assert migrations_dir is not None
         upgrade(migrations_dir, settings.effective_database_url)
     elif args.command == "serve":
+        where = listen_arguments(f"harbour-{settings.service_name} serve").parse_args(args.args)
         # Before uvicorn starts: its own records go through the same redacting JSON path.
         configure_logging(settings.service_name, settings.log_level)
         uvicorn.run(
             app_path,
             factory=True,
-            host=settings.host,
-            port=settings.port,
+            host=where.host or settings.host,
+            port=where.port or settings.port,
             log_config=None,
             access_log=False,
             lifespan="on",

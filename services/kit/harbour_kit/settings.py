@@ -49,8 +49,10 @@ class ServiceSettings(BaseSettings):
     jwt_algorithms: Annotated[list[str], NoDecode] = Field(
         default=["EdDSA", "RS256", "ES256"], validation_alias=_shared("JWT_ALGORITHMS")
     )
+    # Peers whose X-Forwarded-For and X-Forwarded-Proto are believed (a proxy in front).
+    trusted_proxies: Annotated[list[str], NoDecode] = ["127.0.0.1", "::1"]
 
-    @field_validator("events_backoff", "jwt_algorithms", mode="before")
+    @field_validator("events_backoff", "jwt_algorithms", "trusted_proxies", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):

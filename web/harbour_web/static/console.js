@@ -174,9 +174,9 @@ var Harbour = (function () {
     if (token()) enter();
   }
 
-  var SEARCH = "query Find($near: String, $filter: ServiceFilter) {" +
-    " nearbyServices(near: $near, filter: $filter, first: 20, locale: \"en\") { __typename" +
-    " ... on NearbyServiceConnection { edges { node { id distance openNow acceptingReferrals languages free" +
+  var SEARCH = "query Find($near: String, $filter: ServiceFilter, $orderBy: NearbyOrder! = DISTANCE) {" +
+    " nearbyServices(near: $near, filter: $filter, first: 20, locale: \"en\", orderBy: $orderBy) { __typename" +
+    " ... on NearbyServiceConnection { edges { node { id distance travelMinutes route openNow acceptingReferrals languages free" +
     " place { address } service { id name categories organization { id name } } } } }" +
     " ... on Problem { message } } }";
 
@@ -190,18 +190,21 @@ var Harbour = (function () {
       if (data.get("need")) filter.categories = [data.get("need")];
       if (data.get("speaks")) filter.languages = [data.get("speaks")];
       say(statusId, "Searching…");
-      gql(SEARCH, { near: data.get("near") || "Central", filter: filter }).then(function (d) {
+      var orderBy = data.get("order") === "quickest" ? "TRAVEL_TIME" : "DISTANCE";
+      gql(SEARCH, { near: data.get("near") || "Central", filter: filter, orderBy: orderBy }).then(function (d) {
         var found = d.nearbyServices, list = $(listId);
         list.textContent = "";
         if (found.__typename !== "NearbyServiceConnection") { say(statusId, found.message, true); return; }
         say(statusId, found.edges.length + " services found.");
         found.edges.forEach(function (edge) {
           var n = edge.node;
-          var facts = Math.round(n.distance) + " m · " + (n.free ? "free · " : "") +
+          var facts = Math.round(n.distance) + " m · " +
+            (n.travelMinutes === null ? "" : "about " + n.travelMinutes + " min · ") + (n.free ? "free · " : "") +
             (n.acceptingReferrals === false ? "not taking referrals · " : "") + n.languages.join(", ");
           var item = el("li", { "data-service-id": n.service.id },
             el("strong", { text: n.service.name }), " — " + n.service.organization.name,
             el("br"), el("span", { text: facts }), el("br"));
+          if (n.route) { item.appendChild(el("span", { class: "route", text: n.route })); item.appendChild(el("br")); }
           actions(n).forEach(function (b) { item.appendChild(b); item.appendChild(document.createTextNode(" ")); });
           list.appendChild(item);
         });

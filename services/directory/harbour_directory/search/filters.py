@@ -14,9 +14,14 @@ from harbour_directory.search.repository import Filters, Near
 from harbour_directory.settings import DirectorySettings
 from harbour_kit.errors import ValidationFailed
 
+MAX_PAGE = 10_000  # keeps the row offset far inside 64 bits whatever the page size
+
 
 def _list(value: str | None) -> tuple[str, ...]:
     return tuple(v.strip() for v in (value or "").split(",") if v.strip())
+
+
+ORDERS = ("distance", "travel")  # nearest first, or quickest to reach first
 
 
 @dataclass
@@ -30,10 +35,12 @@ class SearchParams:
         str | None, Query(max_length=100, description="A place name, English or Chinese")
     ] = None
     category: Annotated[
-        str | None, Query(description="Category codes, comma-separated (any of them)")
+        str | None,
+        Query(max_length=500, description="Category codes, comma-separated (any of them)"),
     ] = None
     language: Annotated[
-        str | None, Query(description="Language codes spoken, comma-separated (any of them)")
+        str | None,
+        Query(max_length=500, description="Language codes spoken, comma-separated (any of them)"),
     ] = None
     free: Annotated[bool, Query(description="Only services with a free option")] = False
     accepting_referrals: Annotated[bool, Query(description="Only services taking referrals")] = (
@@ -42,7 +49,8 @@ class SearchParams:
     eligible: Annotated[
         str | None,
         Query(
-            description="Immigration status the service must accept, e.g. non-refoulement-claimant"
+            max_length=100,
+            description="Immigration status the service must accept, e.g. non-refoulement-claimant",
         ),
     ] = None
     include_unknown_eligibility: Annotated[
@@ -55,9 +63,15 @@ class SearchParams:
         Query(description="Only places open at this instant (ISO 8601 with offset)"),
     ] = None
     q: Annotated[str | None, Query(max_length=200, description="Words, English or Chinese")] = None
-    locale: Annotated[str | None, Query(description="Language of text fields")] = None
-    page: Annotated[int, Query(ge=1)] = 1
+    locale: Annotated[str | None, Query(max_length=35, description="Language of text fields")] = (
+        None
+    )
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1
     per_page: Annotated[int, Query(ge=1, le=100)] = 20
+    order: Annotated[
+        str,
+        Query(max_length=20, description="distance (nearest first, the default) or travel"),
+    ] = "distance"
 
     def __post_init__(self) -> None:
         errors: list[dict[str, str]] = []
@@ -83,6 +97,10 @@ class SearchParams:
             errors.append(
                 {"field": "open_at", "message": "needs a UTC offset, e.g. 2026-11-24T11:00+08:00"}
             )
+        if self.order not in ORDERS:
+            errors.append({"field": "order", "message": f"unknown; use one of {list(ORDERS)}"})
+        elif self.order == "travel" and self.lat is None and not self.near:
+            errors.append({"field": "order", "message": "travel needs lat/lng or near"})
         if errors:
             raise ValidationFailed("The search has bad parameters.", errors=errors)
 

@@ -44,12 +44,14 @@ class Near:
 
 @dataclass(slots=True)
 class Hit:
-    """One search row: the result card and, for a geosearch, its distance in metres."""
+    """One search row: the result card, its point and, for a geosearch, its distance in metres."""
 
     id: str
     card: dict[str, Any]
     distance: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    lat: float | None = None
+    lng: float | None = None
 
 
 def _like(value: str) -> str:
@@ -94,11 +96,32 @@ async def search(
     near: Near | None,
     limit: int | None,
     offset: int = 0,
+    pool: bool = False,
 ) -> tuple[list[Hit], int]:
-    """One page of matches (all of them when `limit` is None) and how many match."""
+    """One page of matches (all of them when `limit` is None) and how many match.
+
+    With `pool=True` the hits carry their point but an empty card (see `cards_of`) and the
+    total is not counted on PostgreSQL: ranking a wide pool by travel time then decodes only the
+    cards of the page shown.
+    """
     if dialect_of(session) == "postgresql":
-        return await _postgres(session, filters, near, limit, offset)
-    return await _sqlite(session, filters, near, limit, offset)
+        return await _postgres(session, filters, near, limit, offset, pool)
+    return await _sqlite(session, filters, near, limit, offset, pool)
+
+
+async def cards_of(session: AsyncSession, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The result cards of these search rows, by id."""
+    import json
+
+    if not ids:
+        return {}
+    marks = ", ".join(f":i{n}" for n in range(len(ids)))
+    rows = await execute(
+        session,
+        text(f"SELECT sp.id, sp.card FROM service_point sp WHERE sp.id IN ({marks})"),
+        {f"i{n}": i for n, i in enumerate(ids)},
+    )
+    return {r.id: _card(r.card, json) for r in rows}
 
 
 # Planner settings for a search, as one statement. The tags filter is hard to estimate, so the
@@ -112,23 +135,27 @@ TIE_MARGIN = 10  # rows read past the page, so rows at the same distance sort by
 
 
 def postgres_query(
-    filters: Filters, near: Near | None, limit: int | None, offset: int = 0, margin: int = 0
+    filters: Filters,
+    near: Near | None,
+    limit: int | None,
+    offset: int = 0,
+    margin: int = 0,
+    pool: bool = False,
 ) -> tuple[str, dict[str, Any]]:
     """The PostgreSQL statement of a search and its parameters (the benchmark runs it raw).
 
     One statement returns the rows up to the end of the page (plus `margin`) and the number of
     matches up to `TOTAL_CAP`. With a point the rows come nearest first straight from the GiST
     index, which stops early; the caller puts rows at equal distance in id order and cuts the
-    page. Counting stops at the cap, so a dense area never costs a visit to every match.
+    page. Counting stops at the cap, so a dense area never costs a visit to every match. A
+    `pool` reads points without cards and counts nothing (total 0).
     """
     clauses, params = _where(filters, fts=False)
+    row = f"sp.id, {'NULL::json AS card' if pool else 'sp.card'}, sp.latitude, sp.longitude"
     if near is None:
         page = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
         where = " AND ".join(clauses) or "TRUE"
-        select = (
-            "SELECT sp.id, sp.card, NULL::float AS distance, NULL::float AS knn"
-            " FROM service_point sp"
-        )
+        select = f"SELECT {row}, NULL::float AS distance, NULL::float AS knn FROM service_point sp"
         order = "ORDER BY sp.organization_id, sp.service_id, sp.id"
     else:
         page = "" if limit is None else f" LIMIT {int(offset) + int(limit) + int(margin)}"
@@ -136,26 +163,37 @@ def postgres_query(
         point = "ST_SetSRID(ST_MakePoint(:lng, :lat), 4326)::geography"
         where = " AND ".join([f"ST_DWithin(sp.geog, {point}, :radius)", *clauses])
         distance = f"ST_Distance(sp.geog, {point}) AS distance, sp.geog <-> {point} AS knn"
-        select = f"SELECT sp.id, sp.card, {distance} FROM service_point sp"
+        select = f"SELECT {row}, {distance} FROM service_point sp"
         order = f"ORDER BY sp.geog <-> {point}"
+    counted = (
+        "SELECT 0 AS total"
+        if pool
+        else f"SELECT count(*) AS total FROM"
+        f" (SELECT 1 FROM service_point sp WHERE {where} LIMIT {TOTAL_CAP}) AS capped"
+    )
     sql = (
         f"WITH page AS (SELECT q.*, row_number() OVER () AS n"
         f" FROM ({select} WHERE {where} {order}{page}) AS q),"
-        f" matches AS (SELECT count(*) AS total FROM"
-        f" (SELECT 1 FROM service_point sp WHERE {where} LIMIT {TOTAL_CAP}) AS capped)"
-        " SELECT page.id, page.card, page.distance, page.knn, matches.total"
+        f" matches AS ({counted})"
+        " SELECT page.id, page.card, page.latitude, page.longitude, page.distance, page.knn,"
+        " matches.total"
         " FROM matches LEFT JOIN page ON TRUE ORDER BY page.n"
     )
     return sql, params
 
 
 async def _postgres(
-    session: AsyncSession, filters: Filters, near: Near | None, limit: int | None, offset: int
+    session: AsyncSession,
+    filters: Filters,
+    near: Near | None,
+    limit: int | None,
+    offset: int,
+    pool: bool,
 ) -> tuple[list[Hit], int]:
     await execute(session, text(POSTGRES_SEARCH_SETTINGS))
     margin = TIE_MARGIN
     while True:
-        sql, params = postgres_query(filters, near, limit, offset, margin)
+        sql, params = postgres_query(filters, near, limit, offset, margin, pool)
         rows = list((await execute(session, text(sql), params)).all())
         total = int(rows[0].total) if rows else 0
         found = [r for r in rows if r.id is not None]
@@ -171,12 +209,26 @@ async def _postgres(
         found.sort(key=lambda r: (r.knn, r.id))
         if limit is not None:
             found = found[offset : offset + limit]
-    hits = [Hit(r.id, r.card, None if r.distance is None else float(r.distance)) for r in found]
+    hits = [
+        Hit(
+            r.id,
+            r.card or {},
+            None if r.distance is None else float(r.distance),
+            lat=r.latitude,
+            lng=r.longitude,
+        )
+        for r in found
+    ]
     return hits, total
 
 
 async def _sqlite(
-    session: AsyncSession, filters: Filters, near: Near | None, limit: int | None, offset: int
+    session: AsyncSession,
+    filters: Filters,
+    near: Near | None,
+    limit: int | None,
+    offset: int,
+    pool: bool,
 ) -> tuple[list[Hit], int]:
     import json
 
@@ -193,13 +245,17 @@ async def _sqlite(
             await execute(
                 session,
                 text(
-                    f"SELECT sp.id, sp.card FROM service_point sp WHERE {where}"
-                    f" ORDER BY sp.organization_id, sp.service_id, sp.id{page}"
+                    f"SELECT sp.id, sp.card, sp.latitude, sp.longitude FROM service_point sp"
+                    f" WHERE {where} ORDER BY sp.organization_id, sp.service_id, sp.id{page}"
                 ),
                 params,
             )
         ).all()
-        return [Hit(r.id, _card(r.card, json)) for r in rows], min(int(total), TOTAL_CAP)
+        hits = [
+            Hit(r.id, {} if pool else _card(r.card, json), lat=r.latitude, lng=r.longitude)
+            for r in rows
+        ]
+        return hits, min(int(total), TOTAL_CAP)
     dlat = near.radius / METRES_PER_DEGREE_LAT * 1.01
     dlng = dlat / max(math.cos(math.radians(near.lat)), 1e-6)
     params.update(
@@ -223,16 +279,19 @@ async def _sqlite(
             params,
         )
     ).all()
-    found: list[tuple[float, str, Any, float]] = []
+    found: list[tuple[float, str, Any, float, float, float]] = []
     for r in rows:
         metres = geodesic((near.lat, near.lng), (r.latitude, r.longitude)).meters
         if metres <= near.radius:
-            found.append(
-                (great_circle(near.lat, near.lng, r.latitude, r.longitude), r.id, r.card, metres)
-            )
+            circle = great_circle(near.lat, near.lng, r.latitude, r.longitude)
+            found.append((circle, r.id, r.card, metres, r.latitude, r.longitude))
     found.sort(key=lambda f: (f[0], f[1]))
     window = found[offset:] if limit is None else found[offset : offset + limit]
-    return [Hit(i, _card(c, json), d) for _, i, c, d in window], min(len(found), TOTAL_CAP)
+    hits = [
+        Hit(i, {} if pool else _card(c, json), d, lat=lat, lng=lng)
+        for _, i, c, d, lat, lng in window
+    ]
+    return hits, min(len(found), TOTAL_CAP)
 
 
 def _card(value: Any, json: Any) -> dict[str, Any]:

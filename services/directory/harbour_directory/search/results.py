@@ -18,7 +18,9 @@ from harbour_directory.geo.gazetteer import DISTRICTS
 from harbour_directory.hsds.load import pick
 from harbour_directory.models import closure
 from harbour_directory.search.filters import SearchParams
-from harbour_directory.search.repository import Hit, Near, search
+from harbour_directory.search.repository import Hit, Near, cards_of, search
+from harbour_directory.travel import ranking
+from harbour_directory.travel.trips import Origin
 from harbour_kit.db import execute
 
 HOLIDAYS = Path(__file__).parent.parent / "geo" / "hk_public_holidays.json"
@@ -88,13 +90,16 @@ class Found:
 async def run(
     session: AsyncSession, params: SearchParams, near: Near | None, *, public: bool
 ) -> Found:
-    """One page of results and the total, nearest first when there is a point."""
+    """One page of results and the total, nearest (or quickest) first when there is a point."""
     at = params.open_at or datetime.now(UTC)
     closures = await active_closures(session, at)
     filters = params.filters()
     offset = (params.page - 1) * params.per_page
     closed = 0
-    if params.open_now or params.open_at:
+    origin = None if near is None else Origin(near.lat, near.lng)
+    if origin is not None and near is not None and params.order == "travel":
+        hits, total, closed = await _quickest(session, params, near, origin, at, closures)
+    elif params.open_now or params.open_at:
         matching, _ = await search(session, filters=filters, near=near, limit=None)
         hits = [h for h in matching if open_state(h.card, at, closures)]
         total, closed = len(hits), len(matching) - len(hits)
@@ -104,7 +109,37 @@ async def run(
             session, filters=filters, near=near, limit=params.per_page, offset=offset
         )
     items = [result(h, at, closures, locale=params.locale, public=public) for h in hits]
+    for item, hit in zip(items, hits, strict=True):
+        item.update(ranking.fields(origin, hit, params.locale))
     return Found(items, total, closed)
+
+
+async def _quickest(
+    session: AsyncSession,
+    params: SearchParams,
+    near: Near,
+    origin: Origin,
+    at: datetime,
+    closures: list[dict[str, Any]],
+) -> tuple[list[Hit], int, int]:
+    """One page quickest first from a pool drawn wider than the radius; total and closed."""
+    filters, wide = params.filters(), ranking.wider(near)
+    closed = 0
+    if params.open_now or params.open_at:
+        matching, _ = await search(session, filters=filters, near=wide, limit=None)
+        kept = ranking.rank(origin, matching, near.radius)
+        ranked = [h for h in kept if open_state(h.card, at, closures)]
+        closed = len(kept) - len(ranked)
+        ranked = ranked[: ranking.POOL]
+    else:
+        pool, _ = await search(session, filters=filters, near=wide, limit=ranking.POOL, pool=True)
+        ranked = ranking.rank(origin, pool, near.radius)
+    offset = (params.page - 1) * params.per_page
+    hits = ranked[offset : offset + params.per_page]
+    cards = await cards_of(session, [h.id for h in hits if not h.card])
+    for hit in hits:
+        hit.card = hit.card or cards[hit.id]
+    return hits, len(ranked), closed
 
 
 def result(
