@@ -1,4 +1,4 @@
-"""Static checks of docker-compose.yml and the service Dockerfiles (no Docker engine needed)."""
+"""Static checks of docker-compose.yml and the one Dockerfile (no Docker engine needed)."""
 
 from __future__ import annotations
 
@@ -112,25 +112,34 @@ def test_start_order_runs_migrations_before_services_and_services_before_gateway
         assert services()["gateway"]["depends_on"][name]["condition"] == "service_healthy"
 
 
-@pytest.mark.parametrize("dockerfile", dockerfiles(), ids=lambda p: p.parent.name)
-def test_dockerfile_syncs_and_runs_its_own_workspace_member(dockerfile: Path) -> None:
-    steps = instructions(dockerfile)
+@pytest.mark.parametrize("name", sorted(APP_SERVICES))
+def test_each_image_is_the_one_dockerfile_built_for_its_own_member(name: str) -> None:
+    service = services()[name]
+    assert dockerfile_of(service) == ROOT / "Dockerfile"
+    args = service["build"]["args"]
+    assert args["SERVICE"] == name and int(args["PORT"]) == APP_SERVICES[name]
+    folder, project = workspace_members()[f"harbour-{name}"]
+    assert ROOT / args["MEMBER"] == folder
+    assert f"harbour-{name}" in project["scripts"]  # the command the image runs
+
+
+def test_the_dockerfile_syncs_the_member_it_is_given_and_runs_it_unprivileged() -> None:
+    assert dockerfiles() == [ROOT / "Dockerfile"]
+    steps = instructions(ROOT / "Dockerfile")
     syncs = [s for s in steps if "uv sync" in s]
-    assert syncs and all("--frozen" in s for s in syncs)
-    packages = {m for s in syncs for m in re.findall(r"--package\s+(\S+)", s)}
-    assert len(packages) == 1 and packages <= set(workspace_members()), packages
-    folder, project = workspace_members()[packages.pop()]
-    assert folder == dockerfile.parent
+    assert len(syncs) == 2 and all("--frozen" in s for s in syncs)
+    assert all("--package harbour-${SERVICE}" in s for s in syncs)
     for member_folder, _ in workspace_members().values():
         pyproject = member_folder.relative_to(ROOT) / "pyproject.toml"
         assert any(s.startswith("COPY") and f" {pyproject} " in f"{s} " for s in steps), pyproject
-    cmd = json.loads(next(s for s in steps if s.startswith("CMD "))[4:])
-    assert cmd[0] in project["scripts"] and cmd[1:] == ["serve"]
+    assert "COPY ${MEMBER} ${MEMBER}" in steps
     assert steps[0].startswith("ARG PYTHON_IMAGE=python:3.11-slim")
     assert any(re.fullmatch(r"USER (?!root|0\b)\S+", s) for s in steps)
     assert any(s.startswith("HEALTHCHECK") and "/healthz" in s for s in steps)
-    port = APP_SERVICES[project["name"].removeprefix("harbour-")]
-    assert f"EXPOSE {port}" in steps
+    assert "EXPOSE ${PORT}" in steps
+    cmd = json.loads(next(s for s in steps if s.startswith("CMD "))[4:])
+    assert cmd[:2] == ["sh", "-c"]
+    assert 'harbour-"$HARBOUR_SERVICE" serve --host 0.0.0.0' in cmd[2]
 
 
 def test_only_the_gateway_publishes_ports_among_the_application_services() -> None:
