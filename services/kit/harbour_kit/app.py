@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 from harbour_kit.auth import Principal, Role, require_roles
-from harbour_kit.errors import install_error_handlers, problem
+from harbour_kit.errors import install_error_handlers, problem, problem_responses
 from harbour_kit.events.deadletters import list_dead_letters, redrive
 from harbour_kit.events.envelope import current_traceparent
+from harbour_kit.headers import SecurityHeaders, install_docs
 from harbour_kit.observability import configure_logging, install_observability
 from harbour_kit.service import Service
 
@@ -38,29 +41,57 @@ def _operations_router(service: Service) -> APIRouter:
 
     if service.consumers:
 
-        @router.get("/admin/dead-letters", summary="Messages this service gave up on")
+        @router.get(
+            "/admin/dead-letters",
+            summary="Messages this service gave up on",
+            responses=problem_responses(401, 403, 422),
+        )
         async def dead_letters(
             _: NetworkAdmin,
             include_redriven: Annotated[bool, Query()] = False,
             limit: Annotated[int, Query(ge=1, le=500)] = 100,
-        ) -> dict[str, Any]:
+        ) -> DeadLetters:
             async with service.factory() as session:
                 items = await list_dead_letters(
                     session, service.tables, include_redriven=include_redriven, limit=limit
                 )
-            for item in items:
-                item.pop("body", None)  # bodies stay in the database, out of API listings
-            return {"items": items}
+            # Bodies stay in the database, out of API listings.
+            return DeadLetters(items=[DeadLetter.model_validate(item) for item in items])
 
         @router.post(
-            "/admin/dead-letters/{dead_letter_id}/redrive", summary="Apply a dead message again"
+            "/admin/dead-letters/{dead_letter_id}/redrive",
+            summary="Apply a dead message again",
+            responses=problem_responses(401, 403, 404, 409),
         )
-        async def redrive_dead_letter(dead_letter_id: str, _: NetworkAdmin) -> dict[str, Any]:
+        async def redrive_dead_letter(dead_letter_id: str, _: NetworkAdmin) -> DeadLetter:
             row = await redrive(service.factory, service.tables, service.consumers, dead_letter_id)
-            row.pop("body", None)
-            return row
+            return DeadLetter.model_validate(row)
 
     return router
+
+
+class DeadLetter(BaseModel):
+    """A message a consumer gave up on (its body stays in the database)."""
+
+    id: str
+    consumer: str
+    stream: str
+    stream_seq: int
+    reason: str = Field(description="max-deliveries or terminated")
+    deliveries: int
+    event_id: str | None
+    event_type: str | None
+    nats_subject: str | None
+    last_error: str | None
+    dead_at: datetime
+    redriven_at: datetime | None
+    redrive_error: str | None
+
+
+class DeadLetters(BaseModel):
+    """Dead letters, newest first."""
+
+    items: list[DeadLetter]
 
 
 def create_app(
@@ -89,6 +120,8 @@ def create_app(
         description=description,
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by `install_docs`, with its own content security policy
+        redoc_url=None,
     )
     app.state.service = service
     app.state.verifier = service.verifier
@@ -105,6 +138,8 @@ def create_app(
         finally:
             current_traceparent.reset(token)
 
+    app.add_middleware(SecurityHeaders, trusted_proxies=service.settings.trusted_proxies)
+    install_docs(app)
     app.include_router(_operations_router(service))
     for router in routers:
         app.include_router(router)

@@ -9,6 +9,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -86,6 +87,52 @@ def problem(
     if errors:
         body["errors"] = errors
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+class FieldError(BaseModel):
+    """One input field a request got wrong, and the rule it broke (never the value)."""
+
+    field: str
+    message: str
+
+
+class ProblemDocument(BaseModel):
+    """An RFC 9457 problem document, as every Harbour service answers an error."""
+
+    type: str = Field(examples=[PROBLEM_BASE + "not-found"])
+    title: str
+    status: int
+    detail: str = Field(description="What happened, in words a user can act on")
+    code: str = Field(description="A stable, machine-readable code, e.g. version-conflict")
+    instance: str | None = None
+    errors: list[FieldError] | None = Field(default=None, description="Fields at fault (422)")
+
+
+_MEANINGS = {
+    400: "The request is not one this operation reads",
+    401: "No valid bearer token",
+    403: "The caller's role or organisation may not do this",
+    404: "Nothing with that id (or not for this caller)",
+    409: "It conflicts with the current state (a version, a final state, a reused key)",
+    413: "The request is too large",
+    422: "Input that breaks a rule; `errors` names the fields",
+    429: "Too many requests; wait as `Retry-After` says",
+}
+
+
+_PROBLEM_REF = "#/components/schemas/ProblemDocument"
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the problem documents an operation can answer with."""
+    return {
+        status: {
+            "description": _MEANINGS.get(status, HTTPStatus(status).phrase),
+            "content": {PROBLEM_JSON: {"schema": {"$ref": _PROBLEM_REF}}},
+            "model": ProblemDocument,  # registers the schema under components
+        }
+        for status in statuses
+    }
 
 
 def _field_path(location: tuple[Any, ...] | list[Any]) -> str:
