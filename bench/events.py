@@ -29,8 +29,8 @@ from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harbour_directory import listings
 from harbour_directory.hsds.ingest import ingest_documents
+from harbour_directory.listings import service as listings
 from harbour_directory.main import MIGRATIONS as DIRECTORY_MIGRATIONS
 from harbour_directory.main import build_service as build_directory
 from harbour_directory.settings import DirectorySettings

@@ -27,8 +27,8 @@ from typing import Any
 
 import orjson
 
-from harbour_directory import taxonomy
 from harbour_directory.geo.gazetteer import DISTRICTS
+from harbour_directory.taxonomy import terms
 
 LAT_RANGE = (22.15, 22.57)
 LNG_RANGE = (113.83, 114.45)
@@ -82,13 +82,13 @@ CONFIDENTIAL = 0.01
 ROWS_PER_ORGANIZATION = 25
 
 TOP_LEVEL = tuple(
-    t.code for t in taxonomy.TERMS if t.taxonomy == taxonomy.CATEGORIES and "." not in t.code
+    t.code for t in terms.TERMS if t.taxonomy == terms.CATEGORIES and "." not in t.code
 )
 LEAVES: dict[str, tuple[str, ...]] = {
     top: tuple(
         t.code
-        for t in taxonomy.TERMS
-        if t.taxonomy == taxonomy.CATEGORIES and t.code.startswith(top + ".")
+        for t in terms.TERMS
+        if t.taxonomy == terms.CATEGORIES and t.code.startswith(top + ".")
     )
     for top in TOP_LEVEL
 }
@@ -159,7 +159,7 @@ def _languages(rng: random.Random) -> list[str]:
 
 def _service(rng: random.Random, organization: dict[str, Any], number: int) -> dict[str, Any]:
     categories = _categories(rng)
-    main = taxonomy.BY_CODE[categories[-1]]
+    main = terms.BY_CODE[categories[-1]]
     name = f"{main.en} — {organization['name']['en']} service {number}"
     description = (
         f"{main.en} for people seeking protection, asylum seekers and refugees in Hong Kong."
@@ -170,7 +170,7 @@ def _service(rng: random.Random, organization: dict[str, Any], number: int) -> d
     free = rng.random() < FREE
     words = [name, description, organization["name"]["en"]]
     for code in categories:
-        term = taxonomy.BY_CODE[code]
+        term = terms.BY_CODE[code]
         words += [term.en, term.zh]
     return {
         "id": _uuid(rng),
@@ -213,7 +213,7 @@ def _row(rng: random.Random, service: dict[str, Any]) -> dict[str, Any]:
     }
     if confidential:
         lat, lng = district.lat, district.lng
-    tags = [f"cat:{c}" for code in service["categories"] for c in taxonomy.with_ancestors(code)]
+    tags = [f"cat:{c}" for code in service["categories"] for c in terms.with_ancestors(code)]
     tags += [f"lang:{c}" for c in service["languages"]]
     tags += [
         f"elig:{group}.{key}:{value}"

@@ -10,6 +10,7 @@ from harbour_kit.service import Service
 CARE_NETWORK = "0e8f1a52-4b0e-4c1e-9a57-3b1f6c2d0a01"
 LEGAL_CLINIC = "0e8f1a52-4b0e-4c1e-9a57-3b1f6c2d0a02"
 COMMUNITY_HEALTH = "0e8f1a52-4b0e-4c1e-9a57-3b1f6c2d0a03"
+CASEWORK = "5a0c0001-0000-4000-8000-000000000001"
 CLAIM_ADVICE = "5a0c0002-0000-4000-8000-000000000001"
 DETENTION_VISITS = "5a0c0002-0000-4000-8000-000000000002"
 
@@ -43,12 +44,7 @@ SMALL: list[dict[str, Any]] = [
         "name": "Harbour Care Network",
         "description": "Case management and social work for people seeking protection.",
         "services": [
-            _service(
-                "5a0c0001-0000-4000-8000-000000000001",
-                "Casework and referral",
-                "social-welfare.casework",
-                True,
-            ),
+            _service(CASEWORK, "Casework and referral", "social-welfare.casework", True),
         ],
     },
     {

@@ -14,6 +14,7 @@ import httpx
 import websockets
 from fastapi import FastAPI
 
+from harbour_gateway.live import Live
 from harbour_gateway.main import create
 from harbour_gateway.settings import GatewaySettings
 from tests.conftest import Keys, Running, StartService, bearer
@@ -69,6 +70,14 @@ class Stack:
         assert "errors" not in body, body["errors"]
         data: dict[str, Any] = body["data"]
         return data
+
+    @contextlib.asynccontextmanager
+    async def listening(self, count: int) -> AsyncIterator[None]:
+        """Leaves the block once `count` more subscriptions listen to the gateway's live feed."""
+        live: Live = self.app.state.live
+        target = live.registrations + count
+        yield
+        await asyncio.wait_for(live.registered(target), 10)
 
     async def downstream_calls(self) -> dict[str, float]:
         """Requests the gateway has made to each service, from its own /metrics."""

@@ -3,7 +3,8 @@
 The gateway holds no durable consumer: a subscription shows what happens while it is open, and a
 client that reconnects reads the current state by query. Events carry ids and states only, and
 each subscriber re-reads the referral with its own token, so nothing reaches a subscriber that the
-services would not show them.
+services would not show them. Each message is read with its event type's contract; one that does
+not fit is dropped.
 """
 
 from __future__ import annotations
@@ -12,37 +13,58 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import nats
-import orjson
 import structlog
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 
+from harbour_kit.contracts import CONTRACTS, InboxChanged, ReferralTransitioned
+from harbour_kit.events.envelope import Envelope, EventContract, nats_subject
+from harbour_kit.events.registry import ContractRegistry
+
 log = structlog.get_logger("harbour.gateway.live")
 
-Match = Callable[[str, dict[str, Any]], bool]
-REFERRAL_CHANGED = "harbour.referrals.referral.transitioned.v1"
-INBOX_CHANGED = "harbour.notifications.inbox.changed.v1"
+E = TypeVar("E", bound=EventContract)
+# The events subscriptions are made of.
+FEED: tuple[type[EventContract], ...] = (ReferralTransitioned, InboxChanged)
 
 
 @dataclass(eq=False)
-class Listener:
-    """One open subscription: what it wants, and where matching events wait."""
+class Listener(Generic[E]):
+    """One open subscription: which events it wants, and where they wait."""
 
-    match: Match
-    queue: asyncio.Queue[tuple[str, dict[str, Any]]] = field(
-        default_factory=lambda: asyncio.Queue(maxsize=1000)
-    )
+    contract: type[E]
+    match: Callable[[E], bool]
+    queue: asyncio.Queue[E] = field(default_factory=lambda: asyncio.Queue(maxsize=1000))
+
+    def offer(self, event: EventContract) -> None:
+        """Queues `event` if it is one this subscription wants."""
+        if not isinstance(event, self.contract) or not self.match(event):
+            return
+        try:
+            self.queue.put_nowait(event)
+        except asyncio.QueueFull:
+            log.warning("live_listener_behind")
 
 
 class Live:
-    """Subscribes to the services' event subjects once and hands events to listeners."""
+    """Subscribes to the feed's event subjects once and hands events to listeners."""
 
-    def __init__(self, url: str, namespace: str) -> None:
+    def __init__(
+        self,
+        url: str,
+        namespace: str,
+        *,
+        feed: tuple[type[EventContract], ...] = FEED,
+        contracts: ContractRegistry = CONTRACTS,
+    ) -> None:
         self.url, self.namespace = url, namespace
-        self.listeners: set[Listener] = set()
+        self.feed, self.contracts = feed, contracts
+        self.listeners: set[Listener[Any]] = set()
+        self.registrations = 0  # listeners registered since start (see `registered`)
+        self._registration = asyncio.Event()
         self._client: Client | None = None
         self._task: asyncio.Task[None] | None = None
         self.ready = asyncio.Event()
@@ -56,6 +78,7 @@ class Live:
         self._task = asyncio.create_task(self._connect(), name="live-connect")
 
     async def _connect(self) -> None:
+        """Connects, subscribes to each event type of the feed, then reports ready."""
         while self._client is None:
             try:
                 self._client = await nats.connect(
@@ -69,8 +92,10 @@ class Live:
             except Exception as exc:
                 log.warning("nats_unreachable", error=type(exc).__name__)
                 await asyncio.sleep(1)
-        for subject in ("referrals.referral.>", "notifications.inbox.>"):
-            await self._client.subscribe(f"{self.namespace}.{subject}", cb=self._deliver)
+        for contract in self.feed:
+            subject = nats_subject(contract.event_type, self.namespace)
+            await self._client.subscribe(subject, cb=self._deliver)
+        await self._client.flush()  # the server has the subscriptions before we say ready
         log.info("live_feed_ready")
         self.ready.set()
 
@@ -85,24 +110,33 @@ class Live:
                 await self._client.close()
 
     async def _deliver(self, msg: Msg) -> None:
-        kind = (msg.headers or {}).get("ce-type", "")
+        """Reads one message with its contract and offers it to every listener."""
         try:
-            data = orjson.loads(msg.data)
-        except orjson.JSONDecodeError:
+            event = self.contracts.validated(Envelope.from_message(msg.headers, msg.data))
+        except ValueError as exc:  # not a CloudEvent, or not what its contract says
+            log.warning("live_event_unreadable", error=type(exc).__name__)
             return
         for listener in list(self.listeners):
-            if listener.match(kind, data):
-                try:
-                    listener.queue.put_nowait((kind, data))
-                except asyncio.QueueFull:
-                    log.warning("live_listener_behind")
+            listener.offer(event)
 
     @contextlib.contextmanager
-    def listen(self, match: Match) -> Iterator[Listener]:
-        """Registers a listener for the duration of a subscription."""
-        listener = Listener(match)
+    def listen(self, contract: type[E], match: Callable[[E], bool]) -> Iterator[Listener[E]]:
+        """Registers a listener for events of `contract` that `match`, while a subscription runs."""
+        listener = Listener(contract, match)
         self.listeners.add(listener)
+        self._registered()
         try:
             yield listener
         finally:
             self.listeners.discard(listener)
+
+    def _registered(self) -> None:
+        """Counts one more registration and wakes whoever waits for it."""
+        self.registrations += 1
+        self._registration.set()
+        self._registration = asyncio.Event()
+
+    async def registered(self, count: int) -> None:
+        """Returns once `count` listeners have registered since the gateway started."""
+        while self.registrations < count:
+            await self._registration.wait()

@@ -7,7 +7,6 @@ the gateway, with the example documents that GraphiQL and docs/api.md show.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -124,10 +123,10 @@ async def test_search_consent_refer_accept_complete_through_graphql_only(
     assert again["createReferral"]["id"] == referral["id"]  # the same key makes one referral
 
     async with subscriber(stack.url, worker) as live:
-        await live.subscribe(
-            "1", example("subscriptions"), {"id": referral["id"]}, operation="ReferralUpdated"
-        )
-        await asyncio.sleep(0.3)  # the subscription is registered before the first change
+        async with stack.listening(1):  # the subscription listens before the first change
+            await live.subscribe(
+                "1", example("subscriptions"), {"id": referral["id"]}, operation="ReferralUpdated"
+            )
 
         # 4. The partner finds it in the organisation's inbox and works it through.
         inbox = await stack.data(partner_doc, {}, token=partner, operation="ReferralInbox")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, ClassVar
 
 import httpx
 import nats
@@ -13,15 +15,16 @@ from nats.js import JetStreamContext
 from nats.js.errors import Error as NatsError
 from sqlalchemy import select, update
 
-from harbour_directory import listings
 from harbour_directory.hsds.ingest import ingest_documents
+from harbour_directory.listings import service as listings
 from harbour_kit.app import create_app
 from harbour_kit.auth import Principal, Role
 from harbour_kit.contracts import ServiceUpserted
 from harbour_kit.db import execute
-from harbour_kit.events import Envelope
+from harbour_kit.events import Envelope, EventContract
 from harbour_kit.events.consumer import apply_once
 from harbour_kit.events.envelope import nats_subject
+from harbour_kit.events.registry import ContractViolation
 from harbour_kit.events.streams import stream_name
 from harbour_kit.service import Service
 from harbour_kit.settings import ServiceSettings
@@ -303,3 +306,86 @@ async def test_a_poison_message_is_terminated_and_dead_lettered(
     assert dead["deliveries"] == 1
     assert "unknown organisation" in str(dead["last_error"])
     assert probe.behaviour.calls == 1
+
+
+class Unregistered(EventContract):
+    """A contract no service registered."""
+
+    event_type: ClassVar[str] = "harbour.directory.thing.happened.v1"
+
+    thing_id: str
+
+
+async def test_an_event_that_does_not_fit_its_contract_is_never_recorded(
+    start_service: StartService, backend: str
+) -> None:
+    directory = await start_service("directory", backend)
+    fields: dict[str, Any] = {
+        "service_id": str(uuid.uuid4()),
+        "organization_id": ORG,
+        "name": "Clinic",
+        "status": "closed for good",
+        "accepting_referrals": True,
+        "version": 1,
+    }
+    closed_for_good = ServiceUpserted.model_construct(**fields)  # built without validation
+    for event in (closed_for_good, Unregistered(thing_id="t1")):
+        with pytest.raises(ContractViolation):
+            async with directory.service.uow() as session:
+                await directory.service.outbox.add(session, event)
+    assert await _pending(directory) == 0
+
+
+async def test_a_message_that_does_not_fit_its_contract_is_dead_lettered_unhandled(
+    start_probe: StartProbe, mint: Mint, nats_url: str, namespace: str
+) -> None:
+    probe = await start_probe("sqlite")
+    await probe.service.streams_ready.wait()
+    envelope = Envelope(
+        id=str(uuid.uuid4()),
+        type=ServiceUpserted.event_type,
+        source="/harbour/directory",
+        time=datetime.now(UTC),
+        data={
+            "service_id": "s1",
+            "organization_id": ORG,
+            "name": "Clinic",
+            "status": "closed for good",
+            "accepting_referrals": True,
+            "version": 1,
+        },
+    )
+    client = await nats.connect(nats_url)
+    try:
+        await client.jetstream().publish(
+            nats_subject(envelope.type, namespace), envelope.body(), headers=envelope.headers()
+        )
+    finally:
+        await client.close()
+
+    async def dead_letters() -> list[dict[str, object]]:
+        response = await probe.client.get(
+            "/admin/dead-letters", headers=bearer(mint("network_admin"))
+        )
+        return list(response.json()["items"])
+
+    [dead] = await eventually(dead_letters, within=20)
+    assert (dead["reason"], dead["deliveries"]) == ("terminated", 1)
+    assert "status (literal_error)" in str(dead["last_error"])
+    assert "closed for good" not in str(dead["last_error"])  # the reason names fields, not values
+    assert probe.behaviour.calls == 0
+    assert await probe.effect_count() == 0
+
+
+def test_a_handler_needs_a_registered_contract(keys: Keys) -> None:
+    settings = ServiceSettings(
+        service_name="probe",
+        database_url="sqlite+aiosqlite://",
+        jwt_public_key_file=keys.public_path,
+    )
+    with pytest.raises(ValueError, match=Unregistered.event_type):
+        Service(
+            settings,
+            ProbeModel.metadata,
+            consumes={"directory": {Unregistered.event_type: handler_for(Behaviour())}},
+        )

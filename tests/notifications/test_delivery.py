@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email import message_from_bytes
@@ -100,6 +99,43 @@ async def profile(stack: Stack, who: dict[str, str], **body: Any) -> None:
     assert response.status_code == 200, response.text
 
 
+def body_of(message: Message) -> str:
+    """A message's plain-text body (its first part)."""
+    part = message.get_payload(0)
+    assert isinstance(part, Message)
+    payload = part.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    return payload.decode()
+
+
+def text_of(message: Message) -> str:
+    """A message's subject and plain-text body."""
+    return str(message["Subject"]) + body_of(message)
+
+
+def about(mail: Mailbox, reference: str) -> list[Message]:
+    """The messages that mention a referral's reference."""
+    return [m for m in mail.messages if reference in text_of(m)]
+
+
+async def after_a_marker(stack: Stack, arrived: Callable[[str], bool]) -> None:
+    """Sends one more referral; returns once `arrived(its reference)` and no delivery is queued.
+
+    The consumer handles events in order, so by then every delivery of an earlier referral
+    exists, and with none queued, nothing more of them can arrive.
+    """
+    marker = await stack.world.referral()
+
+    async def settled() -> bool:
+        queued = await stack.notifications.client.get(
+            "/deliveries", params={"status": "queued"}, headers=stack.world.partner_admin
+        )
+        assert queued.status_code == 200, queued.text
+        return arrived(marker["reference"]) and queued.json()["items"] == []
+
+    await eventually(settled)
+
+
 async def test_a_sent_referral_reaches_each_recipient_once_in_their_language(
     stack: Stack, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -109,23 +145,17 @@ async def test_a_sent_referral_reaches_each_recipient_once_in_their_language(
     await profile(stack, world.worker, email="worker@referrer.example", locale="en")
     referral = await world.referral()
 
-    async def two_mails() -> list[Message]:
-        return stack.mail.messages if len(stack.mail.messages) >= 2 else []
+    async def two_mails() -> bool:
+        return len(about(stack.mail, referral["reference"])) >= 2
 
-    mails = await eventually(two_mails)
-    await asyncio.sleep(0.5)  # nothing more arrives
-    assert sorted(m["X-Rcpt"] for m in stack.mail.messages) == [
-        "admin@partner.example",
-        "staff@partner.example",
-    ]
+    await eventually(two_mails)
+    await after_a_marker(stack, lambda marker: len(about(stack.mail, marker)) == 2)
+    mails = about(stack.mail, referral["reference"])  # and nothing more arrived
+    assert sorted(m["X-Rcpt"] for m in mails) == ["admin@partner.example", "staff@partner.example"]
     by_to = {m["X-Rcpt"]: m for m in mails}
     chinese, english = by_to["staff@partner.example"], by_to["admin@partner.example"]
-    assert (
-        referral["reference"]
-        in str(chinese["Subject"]) + chinese.get_payload(0).get_payload(decode=True).decode()
-    )
     assert chinese["Content-Language"] == "zh-Hant" and english["Content-Language"] == "en"
-    zh_text = chinese.get_payload(0).get_payload(decode=True).decode()
+    zh_text = body_of(chinese)
     assert any("\u4e00" <= ch <= "\u9fff" for ch in zh_text)
     assert "https://harbour.example/referrals/" in zh_text
     for message in mails:
@@ -134,8 +164,8 @@ async def test_a_sent_referral_reaches_each_recipient_once_in_their_language(
             assert str(secret) not in raw
 
     inbox = (await stack.notifications.client.get("/inbox", headers=world.partner)).json()
-    received = [i for i in inbox["items"] if i["kind"] == "referral.received"]
-    assert len(received) == 1 and received[0]["reference"] == referral["reference"]
+    received = [i for i in inbox["items"] if i["reference"] == referral["reference"]]
+    assert [i["kind"] for i in received] == ["referral.received"]
 
     accepted = await world.act(referral, "accept", world.partner, assignee="partner-1")
     assert accepted.status_code == 200
@@ -166,16 +196,22 @@ async def test_webhooks_are_signed_retried_once_delivered_and_dead_letters_redri
         return any(status == 204 for _, _, status in hook.calls)
 
     await eventually(delivered)
-    await asyncio.sleep(0.5)
-    assert [status for _, _, status in hook.calls] == [500, 500, 204]
-    ids = {headers["webhook-id"] for headers, _, _ in hook.calls}
+
+    def calls_about(reference: str) -> list[tuple[dict[str, str], bytes, int]]:
+        return [call for call in hook.calls if reference.encode() in call[1]]
+
+    await after_a_marker(stack, lambda marker: [s for *_, s in calls_about(marker)] == [204])
+    calls = calls_about(referral["reference"])
+    assert [status for _, _, status in calls] == [500, 500, 204]
+    ids = {headers["webhook-id"] for headers, _, _ in calls}
     assert len(ids) == 1  # the same message, retried
-    headers, body, _ = hook.calls[-1]
+    headers, body, _ = calls[-1]
     signing.verify(secret, headers=headers, body=body)
-    assert referral["reference"].encode() in body and b"Amina" not in body
+    assert b"Amina" not in body
     log = (await client.get("/deliveries", headers=world.partner_admin)).json()["items"]
     webhook = [d for d in log if d["channel"] == "webhook"]
-    assert [(d["status"], d["attempts"]) for d in webhook] == [("delivered", 3)]
+    # Newest first: the marker's, delivered at once, then the referral's, on the third try.
+    assert [(d["status"], d["attempts"]) for d in webhook] == [("delivered", 1), ("delivered", 3)]
 
     hook.calls.clear()
     hook.failures = 10**6
@@ -253,17 +289,16 @@ async def test_a_burst_survives_restarts_of_the_service_and_of_nats(
     own_nats.stop()  # … and then NATS, while referrals keep being sent (held in the outbox)
     made += [await world.referral() for _ in range(8)]
     own_nats.start()
-    await start_service("notifications", database_url=url, **common, **options)
+    restarted = await start_service("notifications", database_url=url, **common, **options)
 
     async def all_mail() -> bool:
         return len(box.messages) >= len(made)
 
     await eventually(all_mail, within=60)
-    await asyncio.sleep(1.0)  # and nothing more
-    texts = [m.get_payload(0).get_payload(decode=True).decode() for m in box.messages]
-    found = sorted(r["reference"] for r in made if sum(r["reference"] in t for t in texts) == 1)
-    assert len(box.messages) == len(made) == 24
-    assert found == sorted(r["reference"] for r in made)
+    # And nothing more: a referral sent after them gets its one mail, and nothing waits.
+    await after_a_marker(Stack(world, restarted, box), lambda marker: len(about(box, marker)) == 1)
+    assert len(box.messages) == len(made) + 1 == 25
+    assert all(len(about(box, r["reference"])) == 1 for r in made)
 
 
 async def test_inbox_seen_archived_and_read_all(stack: Stack) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import httpx
+import jwt
 
-from harbour_notifications.routing import TITLE_LIMIT, fit_title
-from tests.conftest import Mint, Running, StartService, bearer, eventually
+from harbour_notifications.templates import TITLE_LIMIT, fit_title
+from tests.conftest import Keys, Mint, Running, StartService, bearer, eventually
 from tests.sample import SMALL as DEMO_ORGANIZATIONS
 from tests.sample import seed_small as seed
 
@@ -16,6 +16,7 @@ HARBOUR_CARE = str(DEMO_ORGANIZATIONS[0]["id"])
 LEGAL_CLINIC = str(DEMO_ORGANIZATIONS[1]["id"])
 COMMUNITY_HEALTH = str(DEMO_ORGANIZATIONS[2]["id"])
 DETENTION_VISITS = "5a0c0002-0000-4000-8000-000000000002"
+GENERAL_CLINIC = "5a0c0003-0000-4000-8000-000000000001"
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 ITEM_FIELDS = {
     "id",
@@ -159,7 +160,15 @@ async def test_read_marks_and_listing_changes(
     assert updated["unread_count"] == 3
     assert {i["id"] for i in updated["items"][:2]} == {new["id"], capacity["id"]}  # newest first
 
-    await asyncio.sleep(1.0)  # room for a stray redelivery to show up
+    # Nothing more arrives: a change another organisation makes after these reaches it first.
+    health = mint("org_admin", org=COMMUNITY_HEALTH)
+    marker = await directory.client.patch(
+        f"/services/{GENERAL_CLINIC}/intake",
+        json={"accepting_referrals": False},
+        headers=bearer(health),
+    )
+    assert marker.status_code == 200, marker.text
+    await inbox_of_size(notifications, health, 5)
     settled = await inbox(notifications, admin)
     assert len(settled["items"]) == 4
     assert settled["unread_count"] == 3
@@ -170,3 +179,39 @@ def test_titles_of_long_listing_names_fit_the_inbox() -> None:
     title = fit_title("Your listing changed: " + "長" * 200)
     assert len(title) == TITLE_LIMIT and title.endswith("…")
     assert fit_title("Your listing is live: Clinic") == "Your listing is live: Clinic"
+
+
+def without_locale(token: str, keys: Keys) -> str:
+    """The same token without a `locale` claim, as an identity provider may issue it."""
+    claims = jwt.decode(token, options={"verify_signature": False})
+    del claims["locale"]
+    return jwt.encode(claims, keys.private_pem, algorithm="EdDSA")
+
+
+async def test_the_same_item_reads_in_english_and_in_traditional_chinese(
+    start_service: StartService, mint: Mint, keys: Keys
+) -> None:
+    directory = await start_service("directory")
+    notifications = await start_service("notifications")
+    await seed(directory.service)
+    english = mint("org_admin", org=LEGAL_CLINIC, sub="amy.chan@example.org", locale="en")
+    chinese = mint("org_admin", org=LEGAL_CLINIC, sub="amy.chan@example.org", locale="zh-Hant-HK")
+    in_english = (await inbox_of_size(notifications, english, 2))["items"]
+    in_chinese = (await inbox(notifications, chinese))["items"]
+    assert [i["id"] for i in in_chinese] == [i["id"] for i in in_english]
+    names = names_of(DEMO_ORGANIZATIONS[1])
+    assert {i["title"] for i in in_english} == {f"Your listing is live: {n}" for n in names}
+    live = "你的服務已刊登\N{FULLWIDTH COLON}"
+    assert {i["title"] for i in in_chinese} == {live + n for n in names}
+    item = in_english[0]
+    marked = await notifications.client.post(f"/inbox/{item['id']}/read", headers=bearer(chinese))
+    assert marked.json()["title"] == in_chinese[0]["title"]
+
+    # A token without the claim reads in the language of the reader's profile.
+    unclaimed = bearer(without_locale(english, keys))
+    first = (await notifications.client.get("/inbox", headers=unclaimed)).json()["items"][0]
+    assert first["title"] == item["title"]  # no profile yet: English
+    saved = await notifications.client.put("/me", json={"locale": "zh-Hant"}, headers=unclaimed)
+    assert saved.status_code == 200, saved.text
+    after = (await notifications.client.get("/inbox", headers=unclaimed)).json()["items"]
+    assert [i["title"] for i in after] == [i["title"] for i in in_chinese]

@@ -27,13 +27,19 @@ from harbour_notifications.templates import (
     reason_phrase,
     render,
     render_digest,
+    render_title,
+    stored_wording,
 )
 
 REFERENCE = "R-8F3KQ2"
 LINK = "https://harbour.example.org/r/8F3KQ2abcd"
 DUE = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # 17:00 on Tuesday in Hong Kong
 STATUSES: tuple[str | None, ...] = (None, *sorted(REASONS["en"]))
-ZH_DUE = "11月24日\N{FULLWIDTH LEFT PARENTHESIS}二\N{FULLWIDTH RIGHT PARENTHESIS}17:00"
+# CLDR's own patterns for Hong Kong (en_HK "E, d MMM" and "HH:mm"; zh_Hant_HK "M月d日E HH:mm").
+EN_DUE = "Tue, 24 Nov, 17:00"
+ZH_DUE = "11月24日週二 17:00"
+ZH_DUE_SHORT = "11月24日 17:00"
+ZH_COLON = "\N{FULLWIDTH COLON}"
 HAN = re.compile(r"[\u4e00-\u9fff]")
 GSM7_BASIC = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -240,16 +246,16 @@ def test_unknown_or_missing_reason_is_left_out(locale: str) -> None:
 
 def test_deadline_is_shown_in_hong_kong_time() -> None:
     """Deadlines are written in Hong Kong local time, whatever zone they come in."""
-    assert format_due(DUE, "en") == "Tue 24 Nov, 17:00"
+    assert format_due(DUE, "en") == EN_DUE
     assert format_due(DUE, "zh-Hant") == ZH_DUE
-    assert format_due(DUE, "zh-Hant", short=True) == "11月24日17:00"
+    assert format_due(DUE, "zh-Hant", short=True) == ZH_DUE_SHORT
     new_york = DUE.astimezone(timezone(timedelta(hours=-5)))
-    assert format_due(new_york, "en") == "Tue 24 Nov, 17:00"
-    assert format_due(datetime(2027, 1, 3, 16, 30, tzinfo=UTC), "en") == "Mon 4 Jan, 00:30"
+    assert format_due(new_york, "en") == EN_DUE
+    assert format_due(datetime(2027, 1, 3, 16, 30, tzinfo=UTC), "en") == "Mon, 4 Jan, 00:30"
     en = full("referral.deadline", "en")
     zh = full("referral.deadline", "zh-Hant")
-    assert "Tue 24 Nov, 17:00" in en.subject and "Tue 24 Nov, 17:00" in en.sms
-    assert ZH_DUE in zh.subject and "11月24日17:00" in zh.sms
+    assert EN_DUE in en.subject and EN_DUE in en.sms
+    assert ZH_DUE in zh.subject and ZH_DUE_SHORT in zh.sms
 
 
 def test_naive_deadline_is_refused() -> None:
@@ -375,3 +381,65 @@ def test_empty_digest_is_refused() -> None:
     """There is nothing to send for no referrals."""
     with pytest.raises(ValueError, match="at least one"):
         render_digest(locale="en", items=[], link=LINK)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("kind", TYPES)
+def test_a_title_alone_is_the_title_of_the_whole_notice(kind: str, locale: str) -> None:
+    """The inbox renders only the title; it reads as in the full notice."""
+    fields: dict[str, Any] = {
+        "service_name": "Legal Advice Clinic",
+        "organization_name": "Harbour Care",
+        "business_status": "no-capacity",
+        "due_at": DUE,
+    }
+    title = render_title(kind, locale=locale, reference=REFERENCE, **fields)
+    assert title == render(kind, locale=locale, reference=REFERENCE, link=LINK, **fields).title
+
+
+@pytest.mark.parametrize(
+    ("kind", "accepting", "english", "chinese"),
+    [
+        (
+            "listing.published",
+            None,
+            "Your listing is live: Clinic",
+            f"你的服務已刊登{ZH_COLON}Clinic",
+        ),
+        (
+            "listing.updated",
+            None,
+            "Your listing changed: Clinic",
+            f"你的服務資料已更新{ZH_COLON}Clinic",
+        ),
+        ("listing.capacity", True, "Clinic is now taking referrals", "「Clinic」現正接收轉介"),
+        ("listing.capacity", False, "Clinic is now not taking referrals", "「Clinic」暫停接收轉介"),
+    ],
+)
+def test_listing_titles_in_both_languages(
+    kind: str, accepting: bool | None, english: str, chinese: str
+) -> None:
+    """A listing's own notices have a title in each locale."""
+    wording = stored_wording({"service_name": "Clinic", "accepting_referrals": accepting})
+    assert render_title(kind, locale="en", reference="S-1A2B3C4D", **wording) == english
+    assert render_title(kind, locale="zh-HK", reference="S-1A2B3C4D", **wording) == chinese
+
+
+def test_stored_wording_reads_what_a_json_column_keeps() -> None:
+    """Dates come back as aware datetimes; what is not wording, or not of its type, is left out."""
+    wording = stored_wording(
+        {"due_at": DUE.isoformat(), "business_status": 3, "urgency": "urgent", "service_name": None}
+    )
+    assert wording["due_at"] == DUE and wording["business_status"] is None
+    assert wording["service_name"] == "" and "urgency" not in wording
+    with pytest.raises(ValueError, match="no title"):
+        render_title("referral.teleported", locale="en", reference=REFERENCE)
+
+
+@pytest.mark.parametrize(("count", "english"), [(1, "1 new referral"), (2, "2 new referrals")])
+def test_digest_counts_follow_each_languages_plural_rules(count: int, english: str) -> None:
+    """English has a singular; Chinese has one form for every count."""
+    items = [{"reference": f"R-{n:06d}"} for n in range(count)]
+    assert render_digest(locale="en", items=items, link=LINK).title.startswith(english)
+    chinese = render_digest(locale="zh-Hant", items=items, link=LINK).title
+    assert chinese == f"你有{count}宗新轉介待處理"

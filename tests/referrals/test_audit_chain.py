@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from harbour_referrals.audit_chain import (
+from harbour_referrals.audit.chain import (
     GENESIS,
     Entry,
     Verification,

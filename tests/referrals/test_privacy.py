@@ -3,15 +3,16 @@ clocks keep their promises across tampering and restarts."""
 
 from __future__ import annotations
 
-import asyncio
-from typing import Any
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
 
 from harbour_kit.db import execute
 from harbour_referrals.models import metadata
-from tests.conftest import Mint, StartService, eventually
+from harbour_referrals.referrals import clocks
+from harbour_referrals.runtime import runtime_of
+from tests.conftest import Mint, StartService
 from tests.referrals.conftest import DETAILS, NEEDS, OTHER_ORG, PARTNER_ORG, World, make_world
 
 SECRETS: list[str] = [
@@ -97,8 +98,8 @@ async def test_tampering_with_the_audit_log_is_detected(world: World) -> None:
 async def test_an_expired_referral_reroutes_to_the_next_candidate_after_a_restart(
     start_service: StartService, backend: str, mint: Mint
 ) -> None:
-    quick = {"acknowledge_hours": {"routine": 0.0005, "soon": 1, "urgent": 1}}
-    first = await start_service("referrals", backend, clock_interval=3600, **quick)
+    within_an_hour = {"acknowledge_hours": {"routine": 1, "soon": 1, "urgent": 1}}
+    first = await start_service("referrals", backend, clock_interval=3600, **within_an_hour)
     world = await make_world(first, mint)
     claimant = await world.claimant()
     await world.consent(claimant, orgs=[PARTNER_ORG, OTHER_ORG])
@@ -109,17 +110,16 @@ async def test_an_expired_referral_reroutes_to_the_next_candidate_after_a_restar
     url = first.service.settings.database_url
     await first.client.aclose()
     await first.service.stop()  # the service goes down before the deadline passes
-    await asyncio.sleep(2.5)
 
-    second = await start_service("referrals", backend, database_url=url, clock_interval=0.2)
+    # Back with the usual deadlines (days): the replacement's is long after the sweep's `now`.
+    second = await start_service("referrals", backend, database_url=url, clock_interval=3600)
     world.referrals = second
+    due = datetime.fromisoformat(referral["acknowledge_by"])
+    after_deadline = due.replace(tzinfo=due.tzinfo or UTC) + timedelta(minutes=1)
+    assert await clocks.sweep(runtime_of(second.service), now=after_deadline) == 1
 
-    async def rerouted() -> Any:
-        sent = (await world.call("GET", "/referrals?box=sent", world.worker)).json()["items"]
-        new = [r for r in sent if r["replaces_id"] == referral["id"]]
-        return new[0] if new else None
-
-    new = await eventually(rerouted, within=20)
+    sent = (await world.call("GET", "/referrals?box=sent", world.worker)).json()["items"]
+    [new] = [r for r in sent if r["replaces_id"] == referral["id"]]
     old = (await world.call("GET", f"/referrals/{referral['id']}", world.worker)).json()
     assert (old["status"], old["business_status"]) == ("cancelled", "expired")
     assert (new["status"], new["link_kind"], new["service_id"]) == (
@@ -137,7 +137,7 @@ async def test_an_expired_referral_reroutes_to_the_next_candidate_after_a_restar
 async def test_retention_purges_claimant_details_but_keeps_the_history(world: World) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from harbour_referrals.referrals.network import purge
+    from harbour_referrals.network.service import purge
 
     referral = await world.referral()
     accepted = (await world.act(referral, "accept", world.partner, assignee="partner-1")).json()

@@ -17,12 +17,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import text
 
+from harbour_kit.contracts import ReferralTransitioned
 from tests.conftest import Running, eventually
 from tests.harness import LocalPostgres, free_port
 from tests.referrals.conftest import DETAILS, LEGAL, NEEDS, PARTNER_ORG
 from tests.scale.cluster import NatsCluster
 
-SENT = "harbour.referrals.referral.transitioned.v1"
+SENT = ReferralTransitioned.event_type
 REFERENCE = re.compile(r"\bR-[0-9A-Z]{4,}\b")
 # Retries that outlast a short outage, as production's do: nothing may land in dead letters.
 PATIENT = {
@@ -171,7 +172,11 @@ async def delivered(notifications: Running) -> int:
 async def settle(
     referrals: Running, notifications: Running, sink: Sink, references: list[str]
 ) -> tuple[int, int]:
-    """Waits until every event is applied and every referral's e-mail arrived."""
+    """Waits until every event is applied, every e-mail arrived and no delivery is left queued.
+
+    A delivery's e-mail reaches the sink before its row leaves `queued`, and every event is
+    applied by then, so with no row queued nothing sent twice can still arrive.
+    """
     committed = await count(
         referrals,
         f"SELECT count(*) FROM event_outbox WHERE event_type = '{SENT}'",  # noqa: S608
@@ -182,10 +187,11 @@ async def settle(
             await produced(referrals) == committed
             and await delivered(notifications) == committed
             and set(references) <= set(sink.box.references)
+            and await count(notifications, "SELECT count(*) FROM delivery WHERE status = 'queued'")
+            == 0
         )
 
     await eventually(done, within=90, interval=0.25)
-    await asyncio.sleep(1.0)  # anything sent twice would arrive by now
     return await produced(referrals), await delivered(notifications)
 
 

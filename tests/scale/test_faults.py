@@ -16,6 +16,7 @@ from tests.referrals.conftest import make_world
 from tests.scale.cluster import NatsCluster
 from tests.scale.conftest import (
     PATIENT,
+    SENT,
     Sink,
     burst,
     delivered,
@@ -121,7 +122,7 @@ async def test_two_replicas_of_each_service_share_the_work_without_duplicates(
     made, applied = events
     assert made == applied >= len(references)
     assert sorted(sink.box.references) == sorted(references)  # each exactly once
-    published = [_sample(r, "harbour_events_published_total", type=_SENT) for r in (first, second)]
+    published = [_sample(r, "harbour_events_published_total", type=SENT) for r in (first, second)]
     handled = [
         _sample(n, "harbour_events_handled_total", consumer="notifications", outcome="applied")
         for n in senders
@@ -148,8 +149,9 @@ async def test_postgresql_restarted_mid_burst_recovers_and_loses_nothing(
     references = await burst([referrals], world.worker, 10)
     await eventually(lambda: _some_mail(sink))
     await asyncio.to_thread(own_postgres.stop)  # cuts every connection of both services
+    refused = _refused(referrals)
     during = asyncio.create_task(burst([referrals], world.worker, 10))
-    await asyncio.sleep(2.0)  # requests, relay, consumer and senders all fail meanwhile
+    await eventually(lambda: _refused_more(referrals, than=refused))  # the burst meets the outage
     await asyncio.to_thread(own_postgres.resume)
     references += await during
     references += await burst([referrals], world.worker, 10)
@@ -162,12 +164,24 @@ async def test_postgresql_restarted_mid_burst_recovers_and_loses_nothing(
     assert await produced(referrals) == await delivered(notifications)
 
 
-_SENT = "harbour.referrals.referral.transitioned.v1"
-
-
 def _sample(running: Running, metric: str, **labels: str) -> int:
     value = running.service.metrics.registry.get_sample_value(metric, labels)
     return int(value or 0)
+
+
+def _refused(running: Running) -> int:
+    """Requests the service has answered with a 500 so far."""
+    return sum(
+        int(sample.value)
+        for metric in running.service.metrics.registry.collect()
+        for sample in metric.samples
+        if sample.name == "harbour_http_requests_total" and sample.labels.get("status") == "500"
+    )
+
+
+async def _refused_more(running: Running, *, than: int) -> bool:
+    """Whether the service has answered more requests with a 500 than `than`."""
+    return _refused(running) > than
 
 
 async def _some_mail(sink: Sink) -> bool:

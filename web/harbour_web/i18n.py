@@ -1,12 +1,16 @@
-"""UI languages: per-locale JSON message catalogues, negotiation and lookup."""
+"""UI languages: per-locale JSON message catalogues, negotiation and plural forms, with Babel."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+import babel
+from babel import UnknownLocaleError, negotiate_locale
 
 MESSAGES = Path(__file__).with_name("messages")
 
@@ -34,31 +38,27 @@ LOCALES: dict[str, Locale] = {
     )
 }
 DEFAULT = "en"
-# Other spellings of a language a browser or a link may use.
-_ALIASES = {"zh": "zh-Hant", "zh-hk": "zh-Hant", "zh-tw": "zh-Hant", "zh-hant-hk": "zh-Hant"}
+# Any Chinese is read in Traditional characters: it is the Chinese Hong Kong reads.
+_ALIASES = {"zh": "zh_Hant"}
+# CLDR plural categories a message may have a `key_<form>` variant for; `other` is `key` itself.
+PLURAL_FORMS = frozenset({"zero", "one", "two", "few", "many"})
 
 
-def _match(tag: str) -> str | None:
-    tag = tag.strip().lower()
-    if not tag:
-        return None
-    for code in LOCALES:
-        if code.lower() == tag:
-            return code
-    if tag in _ALIASES:
-        return _ALIASES[tag]
-    base = tag.split("-", 1)[0]
-    if base == "zh":
-        return "zh-Hant"  # Traditional Chinese is the Chinese Hong Kong reads
-    return base if base in LOCALES else None
+def _candidates(tag: str) -> list[str]:
+    """Babel identifiers to try for one language tag: with its script, then the language alone."""
+    try:
+        parsed = babel.Locale.parse(tag.strip().replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return []
+    if parsed.script:
+        return [f"{parsed.language}_{parsed.script}", parsed.language]
+    return [parsed.language]
 
 
-def negotiate(wanted: str | None, accept_language: str | None) -> Locale:
-    """The UI language: the `lang` asked for, else the browser's preference, else English."""
-    if wanted and (code := _match(wanted)):
-        return LOCALES[code]
+def _by_quality(accept_language: str) -> Iterator[str]:
+    """The tags of an `Accept-Language` header, most wanted first (a bad `q` drops its tag)."""
     ranked: list[tuple[float, str]] = []
-    for part in (accept_language or "").split(","):
+    for part in accept_language.split(","):
         tag, _, params = part.partition(";")
         quality = 1.0
         if params.strip().startswith("q="):
@@ -68,22 +68,43 @@ def negotiate(wanted: str | None, accept_language: str | None) -> Locale:
                 continue
         ranked.append((quality, tag))
     for _, tag in sorted(ranked, key=lambda item: -item[0]):
-        if code := _match(tag):
-            return LOCALES[code]
-    return LOCALES[DEFAULT]
+        yield tag
+
+
+def negotiate(wanted: str | None, accept_language: str | None) -> Locale:
+    """The UI language: the `lang` asked for, else the browser's preference, else English."""
+    tags = [wanted or "", *_by_quality(accept_language or "")]
+    preferred = [candidate for tag in tags for candidate in _candidates(tag)]
+    available = [code.replace("-", "_") for code in LOCALES]
+    found = negotiate_locale(preferred, available, aliases=_ALIASES)
+    return LOCALES[found.replace("_", "-")] if found else LOCALES[DEFAULT]
+
+
+def _is_plural_form(key: str) -> bool:
+    """Whether a key holds a plural form of another (`results_heading_one`)."""
+    return key.rpartition("_")[2] in PLURAL_FORMS
 
 
 @cache
 def catalogue(code: str) -> dict[str, Any]:
-    """The messages of one locale, with English filling any gap."""
+    """The messages of one locale, with English filling any gap but not its plural forms.
+
+    A language without a `key_one` says `key` for that count in its own words, not in English.
+    """
     english: dict[str, Any] = json.loads((MESSAGES / f"{DEFAULT}.json").read_text("utf-8"))
     if code == DEFAULT:
         return english
     own: dict[str, Any] = json.loads((MESSAGES / f"{code}.json").read_text("utf-8"))
-    merged = {**english, **own}
+    merged = {**{k: v for k, v in english.items() if not _is_plural_form(k)}, **own}
     for table in ("cat", "lang"):
         merged[table] = {**english[table], **own.get(table, {})}
     return merged
+
+
+@cache
+def plural_rules(code: str) -> babel.Locale:
+    """The Babel locale whose CLDR plural rules a UI language follows."""
+    return babel.Locale.parse(code.replace("-", "_"))
 
 
 class Messages:
@@ -96,6 +117,15 @@ class Messages:
     def __call__(self, key: str, **values: object) -> str:
         text = str(self.table.get(key, key))
         return text.format(**values) if values else text
+
+    def plural(self, key: str, count: int, **values: object) -> str:
+        """The message for a count in the form the language's plural rules ask for.
+
+        `key_one`, `key_few`… hold the forms other than `other`, which is `key` itself.
+        """
+        form = plural_rules(self.locale.code).plural_form(count)
+        chosen = f"{key}_{form}" if form != "other" and f"{key}_{form}" in self.table else key
+        return self(chosen, count=count, **values)
 
     def category(self, code: str, fallback: str) -> str:
         """A category's words in this language, else the directory's name for it."""

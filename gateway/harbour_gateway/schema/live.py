@@ -6,29 +6,48 @@ import asyncio
 import time
 from collections.abc import AsyncGenerator
 from datetime import datetime
-from typing import Any
 
 import strawberry
 from graphql import GraphQLError
 
 from harbour_gateway.context import Info
 from harbour_gateway.downstream import DownstreamError, segment
-from harbour_gateway.live import INBOX_CHANGED, REFERRAL_CHANGED, Listener
+from harbour_gateway.live import E, Listener
 from harbour_gateway.permissions import PartnerStaff, SignedIn
 from harbour_gateway.problems import outage
 from harbour_gateway.schema.notifications import Notification
 from harbour_gateway.schema.referrals import Referral
+from harbour_kit.contracts import InboxChanged, ReferralTransitioned
+from harbour_kit.contracts.vocabulary import Status
+
+
+def _described(name: str) -> str | None:
+    """The description the transition contract gives its field `name`."""
+    return ReferralTransitioned.model_fields[name].description
 
 
 @strawberry.type(description="A referral sent to my organisation changed.")
 class InboxChange:
     referral_id: strawberry.ID
-    reference: str
-    action: str
-    status: str
-    business_status: str | None
+    reference: str = strawberry.field(description=_described("reference"))
+    action: str = strawberry.field(description=_described("action"))
+    status: str = strawberry.field(description=_described("status"))
+    business_status: str | None = strawberry.field(description=_described("business_status"))
     version: int
     occurred_at: datetime
+
+    @staticmethod
+    def of(event: ReferralTransitioned) -> InboxChange:
+        """The change a transition event describes."""
+        return InboxChange(
+            referral_id=strawberry.ID(event.referral_id),
+            reference=event.reference,
+            action=str(event.action),
+            status=str(event.status),
+            business_status=None if event.business_status is None else str(event.business_status),
+            version=event.version,
+            occurred_at=event.occurred_at,
+        )
 
     @strawberry.field(description="The referral as it is now")
     async def referral(self, info: Info) -> Referral | None:
@@ -47,7 +66,7 @@ async def _referral(info: Info, referral_id: str) -> Referral | None:
     return Referral.of(record)
 
 
-async def _next(info: Info, listener: Listener) -> tuple[str, dict[str, Any]]:
+async def _next(info: Info, listener: Listener[E]) -> E:
     """The next matching event; ends the subscription when the subscriber's token expires."""
     expires = info.context.token_expires_at
     timeout = None if expires is None else expires - time.time()
@@ -75,7 +94,7 @@ class Subscription:
     async def referral_updated(self, info: Info, id: strawberry.ID) -> AsyncGenerator[Referral]:
         referral_id = str(id)
         with info.context.live.listen(
-            lambda kind, data: kind == REFERRAL_CHANGED and data.get("referral_id") == referral_id
+            ReferralTransitioned, lambda event: event.referral_id == referral_id
         ) as listener:
             if await _referral(info, referral_id) is None:
                 raise GraphQLError(
@@ -98,23 +117,13 @@ class Subscription:
         assert principal is not None
         org = principal.org_id
         with info.context.live.listen(
-            lambda kind, data: (
-                kind == REFERRAL_CHANGED
-                and data.get("recipient_organization_id") == org
-                and data.get("status") != "draft"
-            )
+            ReferralTransitioned,
+            lambda event: (
+                event.recipient_organization_id == org and event.status is not Status.DRAFT
+            ),
         ) as listener:
             while True:
-                _, data = await _next(info, listener)
-                yield InboxChange(
-                    referral_id=strawberry.ID(data["referral_id"]),
-                    reference=data["reference"],
-                    action=data["action"],
-                    status=data["status"],
-                    business_status=data.get("business_status"),
-                    version=data["version"],
-                    occurred_at=datetime.fromisoformat(data["occurred_at"]),
-                )
+                yield InboxChange.of(await _next(info, listener))
 
     @strawberry.subscription(
         description="New notifications for my organisation.", permission_classes=[SignedIn]
@@ -123,14 +132,14 @@ class Subscription:
         principal = info.context.principal
         assert principal is not None
         with info.context.live.listen(
-            lambda kind, data: (
-                kind == INBOX_CHANGED
-                and data.get("organization_id") == principal.org_id
-                and principal.has_role(str(data.get("audience_role")))
-            )
+            InboxChanged,
+            lambda event: (
+                event.organization_id == principal.org_id
+                and principal.has_role(event.audience_role)
+            ),
         ) as listener:
             while True:
-                _, data = await _next(info, listener)
+                event = await _next(info, listener)
                 try:
                     page = await info.context.downstream.get(
                         "notifications", "/inbox", token=info.context.token, params={"limit": "50"}
@@ -138,5 +147,5 @@ class Subscription:
                 except DownstreamError as exc:
                     raise outage(exc) from exc
                 for item in page["items"]:
-                    if item["id"] == data["item_id"]:
+                    if item["id"] == event.item_id:
                         yield Notification.of(item)

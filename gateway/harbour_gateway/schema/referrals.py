@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from enum import Enum
 from typing import Annotated, Any
 
 import strawberry
@@ -24,26 +23,15 @@ from harbour_gateway.problems import (
 )
 from harbour_gateway.schema.directory import Organization, Service
 from harbour_gateway.schema.relay import Connection, Edge, PageInfo
+from harbour_kit.contracts.vocabulary import HoldReason, RejectReason
 
 # Sent on as an HTTP header: visible ASCII only, as long as the referrals service keeps.
 IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")
 
 
-@strawberry.enum(description="Why a partner declines a referral.")
-class RejectReason(Enum):
-    NO_CAPACITY = "no-capacity"
-    INELIGIBLE = "ineligible"
-    OUT_OF_SCOPE = "out-of-scope"
-    UNREACHABLE = "unreachable"
-    DUPLICATE = "duplicate"
-    OTHER = "other"
-
-
-@strawberry.enum(description="Why a referral is on hold.")
-class HoldReason(Enum):
-    AWAITING_INFORMATION = "awaiting-information"
-    WAITLISTED = "waitlisted"
-    CLIENT_UNREACHABLE = "client-unreachable"
+# The reasons' GraphQL enums are the lifecycle's own codes, by member name.
+strawberry.enum(RejectReason, description="Why a partner declines a referral.")
+strawberry.enum(HoldReason, description="Why a referral is on hold.")
 
 
 @strawberry.type(description="One step in a referral's history.")

@@ -1,20 +1,21 @@
-"""Commands that load and dump the directory: the sample data, HSDS import and export."""
+"""Loading and dumping the directory: the sample data, and HSDS files imported or exported."""
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import json
 import zipfile
 from pathlib import Path
 from typing import Any
 
-from harbour_directory import listings
-from harbour_directory.hsds import portability, render
-from harbour_directory.hsds.ingest import KINDS, Batch, ingest_documents, ingest_tabular, unwrap
-from harbour_directory.models import HSDS
+from harbour_directory import demo
+from harbour_directory.hsds import render, tabular
+from harbour_directory.hsds import repository as hsds_repository
+from harbour_directory.hsds import service as hsds_service
+from harbour_directory.hsds.ingest import KINDS, Batch, ingest_documents, unwrap
+from harbour_directory.listings.schemas import ImportSummary
+from harbour_directory.listings.service import save
 from harbour_directory.settings import DirectorySettings
-from harbour_kit.errors import ValidationFailed
+from harbour_directory.taxonomy.service import ensure_taxonomies
 from harbour_kit.service import Service
 
 
@@ -25,106 +26,54 @@ async def seed(
     documents: list[dict[str, Any]] | None = None,
 ) -> int:
     """Writes the sample directory (or `documents`) unless there; returns how many services."""
-    from harbour_directory.hsds import load
-    from harbour_directory.main import ensure_taxonomies
-
     settings = settings or DirectorySettings()
     await ensure_taxonomies(service, settings)
     if documents is None:
-        from harbour_directory import demo
-
         documents = demo.sample_directory()
     async with service.uow() as session:
         first = str(documents[0]["id"])
-        if await load.by_ids(session, HSDS["organization"], [first]):
+        if await hsds_repository.by_ids(session=session, table="organization", ids=[first]):
             return 0
         batch = ingest_documents("organization", documents)
-        saved = await listings.save(
+        saved = await save(
             session, service.outbox, batch, principal=None, time_zone=settings.time_zone
         )
     return len(saved.services)
 
 
-def _batch_from(path: Path, kind: str | None) -> Batch:
+def read_batch(*, path: Path, kind: str | None) -> Batch:
+    """The checked rows of an HSDS file: JSON records of `kind`, a CSV folder or a zip package."""
     if path.is_dir():
-        return ingest_tabular(
+        return tabular.ingest_tabular(
             {p.name: p.read_text(encoding="utf-8-sig") for p in path.glob("*.csv")}
         )
     if path.suffix == ".zip":
         with zipfile.ZipFile(path):
             pass
-        return ingest_tabular(portability.unzip(path.read_bytes()))
+        return tabular.ingest_tabular(tabular.unzip(path.read_bytes()))
     payload = json.loads(path.read_text(encoding="utf-8"))
     if kind is None:
         raise SystemExit("give --kind for a JSON file: " + ", ".join(KINDS))
     return ingest_documents(kind, unwrap(payload))
 
 
-def _with_service(work: object) -> None:
-    from harbour_directory.main import build_service
-
-    async def _run() -> None:
-        service = build_service(DirectorySettings())
-        try:
-            await work(service)  # type: ignore[operator]
-        finally:
-            await service.engine.dispose()
-
-    asyncio.run(_run())
+async def import_batch(*, service: Service, batch: Batch, time_zone: str) -> ImportSummary:
+    """Saves a batch read from a file, as the system."""
+    async with service.uow() as session:
+        saved = await save(session, service.outbox, batch, principal=None, time_zone=time_zone)
+    return saved.summary()
 
 
-def run(_: list[str]) -> None:
-    """`harbour-directory seed`: writes the sample directory if it is missing."""
-
-    async def work(service: Service) -> None:
-        print(f"seeded {await seed(service)} sample services")
-
-    _with_service(work)
-
-
-def import_file(argv: list[str]) -> None:
-    """`harbour-directory import PATH [--kind K]`: HSDS JSON, a CSV folder or a zip package."""
-    parser = argparse.ArgumentParser(prog="harbour-directory import")
-    parser.add_argument("path", type=Path)
-    parser.add_argument("--kind", choices=KINDS)
-    args = parser.parse_args(argv)
-    settings = DirectorySettings()
-
-    async def work(service: Service) -> None:
-        try:
-            batch = _batch_from(args.path, args.kind)
-        except ValidationFailed as failed:
-            for error in failed.errors:
-                print(f"  {error['field']}: {error['message']}")
-            raise SystemExit(failed.detail) from None
-        async with service.uow() as session:
-            saved = await listings.save(
-                session, service.outbox, batch, principal=None, time_zone=settings.time_zone
-            )
-        print(json.dumps(saved.summary(), indent=2))
-
-    _with_service(work)
+async def export_json(*, service: Service) -> str:
+    """The whole directory as HSDS JSON text (organizations, nested, addresses shown)."""
+    async with service.factory() as session:
+        documents = await hsds_service.export_organizations(
+            session=session, who=render.Viewer(public=False)
+        )
+    return json.dumps(documents, ensure_ascii=False, indent=1, default=str)
 
 
-def export_file(argv: list[str]) -> None:
-    """`harbour-directory export PATH`: HSDS JSON (`.json`) or a CSV datapackage (a folder)."""
-    parser = argparse.ArgumentParser(prog="harbour-directory export")
-    parser.add_argument("path", type=Path)
-    args = parser.parse_args(argv)
-
-    async def work(service: Service) -> None:
-        async with service.factory() as session:
-            if args.path.suffix == ".json":
-                documents = await portability.export_organizations(
-                    session, render.Viewer(public=False)
-                )
-                args.path.write_text(
-                    json.dumps(documents, ensure_ascii=False, indent=1, default=str)
-                )
-            else:
-                args.path.mkdir(parents=True, exist_ok=True)
-                for name, content in (await portability.export_tabular(session)).items():
-                    (args.path / name).write_text(content, encoding="utf-8")
-        print(f"exported to {args.path}")
-
-    _with_service(work)
+async def export_tabular(*, service: Service) -> dict[str, str]:
+    """The whole directory as an HSDS CSV datapackage: text by file name."""
+    async with service.factory() as session:
+        return await hsds_service.export_tabular(session=session)

@@ -5,6 +5,7 @@ from typing import Any
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from harbour_kit.service import Service
 from harbour_kit.settings import ServiceSettings
 
 
@@ -28,3 +29,10 @@ class DirectorySettings(ServiceSettings):
     default_radius: float = Field(default=2000.0, gt=0, description="Metres, when `near` is given")
     max_radius: float = Field(default=50_000.0, gt=0)
     time_zone: str = "Asia/Hong_Kong"
+
+
+def settings_of(service: Service) -> DirectorySettings:
+    """The directory's settings of a running service."""
+    settings = service.settings
+    assert isinstance(settings, DirectorySettings)
+    return settings

@@ -12,7 +12,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from harbour_kit.auth import Principal, Role, require_roles
-from harbour_kit.errors import install_error_handlers, problem, problem_responses
+from harbour_kit.errors import (
+    install_error_handlers,
+    problem,
+    problem_openapi,
+    problem_responses,
+)
 from harbour_kit.events.deadletters import list_dead_letters, redrive
 from harbour_kit.events.envelope import current_traceparent
 from harbour_kit.headers import SecurityHeaders, install_docs
@@ -143,6 +148,7 @@ def create_app(
     app.include_router(_operations_router(service))
     for router in routers:
         app.include_router(router)
+    problem_openapi(app)
     return app
 
 

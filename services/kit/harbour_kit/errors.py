@@ -135,6 +135,49 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+def problem_openapi(app: FastAPI) -> None:
+    """Makes the OpenAPI document say what the service really answers for invalid input.
+
+    FastAPI lists its own `HTTPValidationError` body for every 422; the handlers below answer a
+    problem document instead, so each 422 (and any other error listed without one) points at it.
+    """
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = build()
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        for name, schema in (
+            ProblemDocument.model_json_schema(ref_template="#/components/schemas/{model}")
+            .pop("$defs", {})
+            .items()
+        ):
+            schemas.setdefault(name, schema)
+        schemas.setdefault(
+            "ProblemDocument",
+            {
+                k: v
+                for k, v in ProblemDocument.model_json_schema(
+                    ref_template="#/components/schemas/{model}"
+                ).items()
+                if k != "$defs"
+            },
+        )
+        for methods in document.get("paths", {}).values():
+            for operation in methods.values():
+                response = operation.get("responses", {}).get("422")
+                if response is not None:
+                    response["description"] = _MEANINGS[422]
+                    response["content"] = {PROBLEM_JSON: {"schema": {"$ref": _PROBLEM_REF}}}
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(unused, None)
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def _field_path(location: tuple[Any, ...] | list[Any]) -> str:
     parts = [str(p) for p in location if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or str(location[0] if location else "request")

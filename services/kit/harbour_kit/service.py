@@ -13,11 +13,13 @@ from sqlalchemy import MetaData
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from harbour_kit.auth import TokenVerifier
+from harbour_kit.contracts import CONTRACTS
 from harbour_kit.db import create_engine, ping, session_factory, unit_of_work
 from harbour_kit.events.bus import EventBus
 from harbour_kit.events.consumer import ConsumerPolicy, DurableConsumer, Handler
 from harbour_kit.events.deadletters import DeadLetterCollector
 from harbour_kit.events.outbox import Outbox, OutboxRelay
+from harbour_kit.events.registry import ContractRegistry
 from harbour_kit.events.streams import ensure_event_stream
 from harbour_kit.events.tables import event_tables
 from harbour_kit.observability import Metrics
@@ -36,6 +38,7 @@ class Service:
         *,
         produces: bool = True,
         consumes: dict[str, dict[str, Handler]] | None = None,
+        contracts: ContractRegistry = CONTRACTS,
     ) -> None:
         self.settings = settings
         self.name = settings.service_name
@@ -47,7 +50,10 @@ class Service:
         self.produces = produces
         namespace = settings.events_namespace
         self.outbox = Outbox(
-            tables=self.tables, source=f"/harbour/{self.name}", namespace=namespace
+            tables=self.tables,
+            source=f"/harbour/{self.name}",
+            namespace=namespace,
+            contracts=contracts,
         )
         self.relay = OutboxRelay(
             outbox=self.outbox,
@@ -72,6 +78,7 @@ class Service:
                 metrics=self.metrics,
                 policy=policy,
                 namespace=namespace,
+                contracts=contracts,
                 replicas=settings.events_replicas,
             )
             for producer, handlers in (consumes or {}).items()

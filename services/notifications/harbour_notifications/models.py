@@ -28,8 +28,10 @@ class InboxItem(NotificationsModel, table=True):
     organization_id: str = Field(index=True, max_length=36)
     audience_role: str = Field(max_length=40)
     kind: str = Field(max_length=60)
-    title: str = Field(max_length=200)
+    title: str = Field(max_length=200)  # in English; readers get it in their locale from `facts`
     reference: str = Field(max_length=60)
+    # The public facts the title is worded from (service name, status code, deadline…).
+    facts: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     link: str = Field(max_length=300)
     event_id: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC), index=True)

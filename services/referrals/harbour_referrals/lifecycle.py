@@ -7,21 +7,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
-
-class Status(StrEnum):
-    """Where a referral stands, named as FHIR Task statuses."""
-
-    DRAFT = "draft"
-    REQUESTED = "requested"
-    RECEIVED = "received"
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
-    IN_PROGRESS = "in-progress"
-    ON_HOLD = "on-hold"
-    COMPLETED = "completed"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-    ENTERED_IN_ERROR = "entered-in-error"
+from harbour_kit.contracts.vocabulary import (
+    Action,
+    CancelReason,
+    HoldReason,
+    RejectReason,
+    Status,
+)
 
 
 class Actor(StrEnum):
@@ -33,30 +25,8 @@ class Actor(StrEnum):
     NETWORK_ADMIN = "network-admin"
 
 
-class Action(StrEnum):
-    """What the actor wants to do to the referral."""
-
-    SEND = "send"
-    ACKNOWLEDGE = "acknowledge"
-    ACCEPT = "accept"
-    REJECT = "reject"
-    START = "start"
-    HOLD = "hold"
-    RESUME = "resume"
-    COMPLETE = "complete"
-    FAIL = "fail"
-    CANCEL = "cancel"
-    EXPIRE = "expire"
-    WITHDRAW_CONSENT = "withdraw-consent"
-    ENTER_IN_ERROR = "enter-in-error"
-
-
-REJECT_REASONS: frozenset[str] = frozenset(
-    {"no-capacity", "ineligible", "out-of-scope", "unreachable", "duplicate", "other"}
-)
-HOLD_REASONS: frozenset[str] = frozenset(
-    {"awaiting-information", "waitlisted", "client-unreachable"}
-)
+REJECT_REASONS: frozenset[str] = frozenset(RejectReason)
+HOLD_REASONS: frozenset[str] = frozenset(HoldReason)
 MAX_OUTCOME_CHARS = 2000
 
 OPEN: frozenset[Status] = frozenset(
@@ -213,13 +183,15 @@ _RULES: dict[Action, _Rule] = {
     Action.COMPLETE: _Rule(_UNDER_WAY, Status.COMPLETED, Actor.RECIPIENT, "be completed", _outcome),
     Action.FAIL: _Rule(_UNDER_WAY, Status.FAILED, Actor.RECIPIENT, "be marked failed", _outcome),
     Action.CANCEL: _Rule(OPEN, Status.CANCELLED, Actor.REFERRER, "be cancelled"),
-    Action.EXPIRE: _Rule(OPEN, Status.CANCELLED, Actor.SYSTEM, "be expired", _always("expired")),
+    Action.EXPIRE: _Rule(
+        OPEN, Status.CANCELLED, Actor.SYSTEM, "be expired", _always(CancelReason.EXPIRED.value)
+    ),
     Action.WITHDRAW_CONSENT: _Rule(
         OPEN,
         Status.CANCELLED,
         Actor.SYSTEM,
         "be cancelled for withdrawn consent",
-        _always("consent-withdrawn"),
+        _always(CancelReason.CONSENT_WITHDRAWN.value),
     ),
     Action.ENTER_IN_ERROR: _Rule(
         frozenset(Status) - {Status.ENTERED_IN_ERROR},

@@ -11,9 +11,13 @@ from fastapi import FastAPI
 from harbour_kit.app import create_app
 from harbour_kit.cli import run_service_cli
 from harbour_kit.service import Service
-from harbour_referrals import consents
+from harbour_referrals.audit.endpoints import router as audit_router
+from harbour_referrals.consents.endpoints import router as consents_router
 from harbour_referrals.models import metadata
-from harbour_referrals.referrals import clocks, network
+from harbour_referrals.network import service as network
+from harbour_referrals.network.endpoints import router as network_router
+from harbour_referrals.notes.endpoints import router as notes_router
+from harbour_referrals.referrals import clocks
 from harbour_referrals.referrals.endpoints import router as referrals_router
 from harbour_referrals.runtime import attach
 from harbour_referrals.settings import ReferralsSettings
@@ -27,7 +31,7 @@ def build_service(settings: ReferralsSettings) -> Service:
     """Wires referrals: publishes `referrals.*`, consumes `directory.*`, sweeps deadlines."""
     service = Service(settings, metadata, produces=True, consumes={"directory": TARGET_HANDLERS})
     runtime = attach(service, settings)
-    service.workers["clocks"] = lambda: clocks.run(runtime)
+    service.workers["clocks"] = lambda: clocks.run(runtime=runtime)
     return service
 
 
@@ -37,7 +41,14 @@ def create(settings: ReferralsSettings | None = None) -> FastAPI:
         build_service(settings or ReferralsSettings()),
         title="Harbour referrals",
         description="Closed-loop referrals with consent, minimal sharing and audit.",
-        routers=[targets_router, consents.router, referrals_router, network.router],
+        routers=[
+            targets_router,
+            consents_router,
+            referrals_router,
+            notes_router,
+            audit_router,
+            network_router,
+        ],
     )
 
 

@@ -20,6 +20,11 @@ from geopy.location import Location
 DATA = Path(__file__).parent / "gazetteer.json"
 
 
+def in_language(english: str, chinese: str, locale: str | None) -> str:
+    """The Chinese name for a zh* locale, else the English one."""
+    return chinese if (locale or "").startswith("zh") else english
+
+
 @dataclass(frozen=True, slots=True)
 class District:
     """One of Hong Kong's 18 districts."""
@@ -30,6 +35,10 @@ class District:
     region: str
     lat: float
     lng: float
+
+    def name(self, locale: str | None) -> str:
+        """The district's name in `locale` (Chinese for zh*, else English)."""
+        return in_language(self.name_en, self.name_zh, locale)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +54,9 @@ class Place:
     lng: float
     aliases: tuple[str, ...] = ()
 
-    def name(self, locale: str) -> str:
-        return self.name_zh if locale.startswith("zh") else self.name_en
+    def name(self, locale: str | None) -> str:
+        """The place's name in `locale` (Chinese for zh*, else English)."""
+        return in_language(self.name_en, self.name_zh, locale)
 
 
 def normalise(text: str) -> str:
@@ -115,6 +125,16 @@ def suggest(prefix: str, *, limit: int = 10) -> list[Place]:
     ranked = sorted(starts.values(), key=lambda p: (_PRECEDENCE.get(p.kind, 9), p.name_en))
     ranked += sorted(contains.values(), key=lambda p: (_PRECEDENCE.get(p.kind, 9), p.name_en))
     return ranked[:limit]
+
+
+def valid_point(lat: Any, lng: Any) -> bool:
+    """Whether a location's coordinates can be placed on the map."""
+    return (
+        isinstance(lat, int | float)
+        and isinstance(lng, int | float)
+        and -90 <= lat <= 90
+        and -180 <= lng <= 180
+    )
 
 
 def nearest_district(lat: float, lng: float) -> District:

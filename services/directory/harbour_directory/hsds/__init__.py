@@ -1,1 +1,1 @@
-"""HSDS 3.0: its tables and fields, JSON and tabular import and export."""
+"""HSDS 3.0: its tables and fields, records read and written, the read API and the exports."""

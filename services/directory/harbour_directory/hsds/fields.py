@@ -407,3 +407,17 @@ ARRAYS: dict[str, dict[str, str]] = {
         "metadata": "metadata",
     },
 }
+
+# Nested single records: key → (table, the column of the parent that points at it).
+OBJECTS: dict[str, dict[str, tuple[str, str]]] = {
+    "service": {
+        "organization": ("organization", "organization_id"),
+        "program": ("program", "program_id"),
+    },
+    "service_at_location": {
+        "location": ("location", "location_id"),
+        "service": ("service", "service_id"),
+    },
+    "attribute": {"taxonomy_term": ("taxonomy_term", "taxonomy_term_id")},
+    "taxonomy_term": {"taxonomy_detail": ("taxonomy", "taxonomy_id")},
+}

@@ -1,8 +1,9 @@
-"""HSDS 3.0 documents (JSON or tabular) flattened into rows, checked field by field.
+"""HSDS 3.0 JSON documents flattened into rows, checked field by field.
 
-Nothing is written here: `ingest_*` turn documents into a `Batch` of rows, or raise
-`ValidationFailed` listing every problem with the place it was found (a JSON path such as
-`service_at_locations[0].location.latitude`, or a CSV file and line). `store.apply` writes a batch.
+Nothing is written here: `ingest_documents` (and `tabular.ingest_tabular` for CSV) turn documents
+into a `Batch` of rows, or raise `ValidationFailed` listing every problem with the place it was
+found (a JSON path such as `service_at_locations[0].location.latitude`, or a CSV file and line).
+`repository.write` writes a batch.
 
 Harbour's additions ride along in the same documents as extra properties, which HSDS allows:
 `translations` on any record; on a service `categories`, `eligibility`, `intake`,
@@ -13,8 +14,6 @@ Harbour's additions ride along in the same documents as extra properties, which 
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -22,23 +21,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from harbour_directory import taxonomy
-from harbour_directory.hsds.fields import ARRAYS, CSV_FILES, FIELDS, REQUIRED
+from harbour_directory.geo.gazetteer import DISTRICTS
+from harbour_directory.hsds.fields import ARRAYS, FIELDS, OBJECTS, REQUIRED
+from harbour_directory.taxonomy import terms
 from harbour_kit.errors import ValidationFailed
 
-# Nested single records: key → (table, the column of the parent that points at it).
-OBJECTS: dict[str, dict[str, tuple[str, str]]] = {
-    "service": {
-        "organization": ("organization", "organization_id"),
-        "program": ("program", "program_id"),
-    },
-    "service_at_location": {
-        "location": ("location", "location_id"),
-        "service": ("service", "service_id"),
-    },
-    "attribute": {"taxonomy_term": ("taxonomy_term", "taxonomy_term_id")},
-    "taxonomy_term": {"taxonomy_detail": ("taxonomy", "taxonomy_id")},
-}
 KINDS = ("organization", "service", "service_at_location", "location", "taxonomy", "taxonomy_term")
 TRANSLATABLE: dict[str, frozenset[str]] = {
     "organization": frozenset({"name", "alternate_name", "description"}),
@@ -116,7 +103,7 @@ def _join(path: str, key: str | int) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _scalar(batch: Batch, kind: str, value: Any, where: str) -> Any:
+def scalar(batch: Batch, kind: str, value: Any, where: str) -> Any:
     """The column value for one HSDS field, or None after recording why it is refused."""
     if value is None:
         return None
@@ -139,26 +126,13 @@ def _scalar(batch: Batch, kind: str, value: Any, where: str) -> Any:
     return value
 
 
-def _link_for(parent_table: str, key: str, child_table: str) -> dict[str, str]:
-    """The columns that tie a nested child to its parent."""
-    if child_table == "attribute":
-        return {"link_entity": parent_table}
-    if child_table == "metadata":
-        return {"resource_type": parent_table}
-    return {}
-
-
-def _link_column(parent_table: str, child_table: str) -> str:
-    if child_table == "attribute":
-        return "link_id"
-    if child_table == "metadata":
-        return "resource_id"
-    return f"{parent_table}_id"
-
-
 def link_of(parent_table: str, child_table: str) -> tuple[str, dict[str, str]]:
     """The column of `child_table` that holds the parent's id, and fixed columns beside it."""
-    return _link_column(parent_table, child_table), _link_for(parent_table, "", child_table)
+    if child_table == "attribute":
+        return "link_id", {"link_entity": parent_table}
+    if child_table == "metadata":
+        return "resource_id", {"resource_type": parent_table}
+    return f"{parent_table}_id", {}
 
 
 class Walker:
@@ -185,7 +159,7 @@ class Walker:
             return None
         row: dict[str, Any] = {}
         for name, kind in FIELDS[table]:
-            row[name] = _scalar(batch, kind, doc.get(name), _join(where, name))
+            row[name] = scalar(batch, kind, doc.get(name), _join(where, name))
         if parent is not None:
             row[parent[0]] = parent[1]
         for key, (target, column) in OBJECTS.get(table, {}).items():
@@ -244,10 +218,10 @@ class Walker:
             self.batch.translations.setdefault((table, record_id), {})[locale] = good
 
     def _attribute(self, link_entity: str, link_id: str, code: str, value: str | None) -> None:
-        term = taxonomy.BY_CODE[code]
+        term = terms.BY_CODE[code]
         row: dict[str, Any] = {name: None for name, _ in FIELDS["attribute"]}
         row.update(
-            id=str(uuid.uuid5(taxonomy.NAMESPACE, f"attribute:{link_id}:{code}")),
+            id=str(uuid.uuid5(terms.NAMESPACE, f"attribute:{link_id}:{code}")),
             link_id=link_id,
             link_entity=link_entity,
             link_type=term.taxonomy,
@@ -264,7 +238,7 @@ class Walker:
             if not isinstance(categories, list):
                 batch.fail(_join(where, "categories"), "must be a list of category codes")
             for index, code in enumerate(categories if isinstance(categories, list) else []):
-                if code not in taxonomy.CATEGORY_CODES:
+                if code not in terms.CATEGORY_CODES:
                     batch.fail(
                         _join(_join(where, "categories"), index), f"unknown category {code!r}"
                     )
@@ -296,7 +270,7 @@ class Walker:
         batch.service_profiles[service_id] = profile
 
     def eligibility(self, service_id: str, value: Any, where: str) -> None:
-        groups = {"immigration": taxonomy.IMMIGRATION_STATUSES, "gender": taxonomy.GENDERS}
+        groups = {"immigration": terms.IMMIGRATION_STATUSES, "gender": terms.GENDERS}
         if not isinstance(value, Mapping):
             self.batch.fail(where, "must be an object such as {'immigration': {...}}")
             return
@@ -363,8 +337,6 @@ class Walker:
         }
 
     def location_extras(self, location_id: str, doc: Mapping[str, Any], where: str) -> None:
-        from harbour_directory.geo.gazetteer import DISTRICTS
-
         batch = self.batch
         profile: dict[str, Any] = {"confidential": False, "district": None}
         confidential = doc.get("confidential", False)
@@ -420,48 +392,3 @@ def unwrap(payload: Any) -> list[Any]:
     if isinstance(payload, list):
         return payload
     return [payload]
-
-
-def ingest_tabular(files: Mapping[str, str]) -> Batch:
-    """Reads an HSDS tabular package: CSV text by file name (`services.csv`, …)."""
-    batch = Batch()
-    by_file = {path: table for table, path in CSV_FILES.items()}
-    unknown = sorted(set(files) - set(by_file) - {"datapackage.json"})
-    for name in unknown:
-        batch.fail(name, "is not an HSDS tabular file")
-    for path, text in files.items():
-        table = by_file.get(path)
-        if table is None:
-            continue
-        kinds = dict(FIELDS[table])
-        reader = csv.DictReader(io.StringIO(text))
-        header = reader.fieldnames or []
-        for column in header:
-            if column not in kinds:
-                batch.fail(f"{path} line 1", f"unknown column {column!r}")
-        for name in REQUIRED[table]:
-            if name not in header:
-                batch.fail(f"{path} line 1", f"missing required column {name!r}")
-        for line, record in enumerate(reader, start=2):
-            where = f"{path} line {line}"
-            row: dict[str, Any] = {name: None for name in kinds}
-            for column, raw in record.items():
-                if column not in kinds or column is None:
-                    continue
-                value: Any = raw if raw != "" else None
-                if value is not None and kinds[column] == "number":
-                    try:
-                        value = float(value)
-                    except ValueError:
-                        batch.fail(f"{where}, {column}", f"must be a number, not {raw!r}")
-                        continue
-                row[column] = _scalar(batch, kinds[column], value, f"{where}, {column}")
-            for name in REQUIRED[table]:
-                if row.get(name) is None and not (table == "address" and name == "postal_code"):
-                    batch.fail(f"{where}, {name}", "is required")
-            if row.get("id"):
-                if row["id"] in batch.rows.get(table, {}):
-                    batch.fail(f"{where}, id", f"duplicate id {row['id']!r}")
-                batch.add(table, row)
-    batch.raise_problems()
-    return batch

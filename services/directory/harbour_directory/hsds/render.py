@@ -14,12 +14,14 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from harbour_directory import taxonomy
 from harbour_directory.geo.gazetteer import DISTRICTS
-from harbour_directory.hsds import load
-from harbour_directory.hsds.fields import ARRAYS, FIELDS, REQUIRED
-from harbour_directory.hsds.ingest import OBJECTS, TRANSLATABLE, link_of
-from harbour_directory.models import HSDS, location_profile, service_profile
+from harbour_directory.hsds import repository
+from harbour_directory.hsds.fields import ARRAYS, FIELDS, OBJECTS, REQUIRED
+from harbour_directory.hsds.ingest import TRANSLATABLE, link_of
+from harbour_directory.hsds.locales import Translations, pick, texts
+from harbour_directory.hsds.repository import Row
+from harbour_directory.models import location_profile, service_profile
+from harbour_directory.taxonomy import terms
 
 
 @dataclass(frozen=True)
@@ -73,14 +75,14 @@ class Viewer:
 
 @dataclass
 class _Context:
-    seen: dict[str, dict[str, load.Row]] = field(default_factory=dict)
+    seen: dict[str, dict[str, Row]] = field(default_factory=dict)
 
-    def note(self, table: str, rows: list[load.Row]) -> None:
+    def note(self, table: str, rows: list[Row]) -> None:
         self.seen.setdefault(table, {}).update({r["id"]: r for r in rows})
 
 
 async def _expand(
-    session: AsyncSession, table: str, rows: list[load.Row], shape: Shape, ctx: _Context
+    session: AsyncSession, table: str, rows: list[Row], shape: Shape, ctx: _Context
 ) -> None:
     if not rows:
         return
@@ -91,7 +93,9 @@ async def _expand(
             if key in shape.skip or (key == "services" and "services" not in shape.objects):
                 continue
             column, fixed = link_of(table, child)
-            grouped = await load.by_link(session, HSDS[child], column, ids, **fixed)
+            grouped = await repository.by_link(
+                session=session, table=child, column=column, parent_ids=ids, fixed=fixed
+            )
             children = [c for group in grouped.values() for c in group]
             await _expand(session, child, children, shape.child(key), ctx)
             for row in rows:
@@ -99,14 +103,15 @@ async def _expand(
     for key, (target, column) in OBJECTS.get(table, {}).items():
         if key not in shape.objects:
             continue
-        found = await load.by_ids(session, HSDS[target], [r[column] for r in rows if r.get(column)])
+        wanted = [r[column] for r in rows if r.get(column)]
+        found = await repository.by_ids(session=session, table=target, ids=wanted)
         await _expand(session, target, list(found.values()), shape.objects[key], ctx)
         for row in rows:
             row["__" + key] = found.get(row.get(column) or "")
 
 
 async def render(
-    session: AsyncSession, table: str, rows: list[load.Row], shape: Shape, viewer: Viewer
+    session: AsyncSession, table: str, rows: list[Row], shape: Shape, viewer: Viewer
 ) -> list[dict[str, Any]]:
     """HSDS documents for these rows of `table`, in the same order."""
     ctx = _Context()
@@ -118,31 +123,38 @@ async def render(
 
 @dataclass
 class _Extras:
-    translations: dict[str, dict[str, load.Translations]]
-    service_profiles: dict[str, load.Row]
-    location_profiles: dict[str, load.Row]
-    attributes: dict[str, list[load.Row]]
+    translations: dict[str, dict[str, Translations]]
+    service_profiles: dict[str, Row]
+    location_profiles: dict[str, Row]
+    attributes: dict[str, list[Row]]
 
     @classmethod
     async def fetch(cls, session: AsyncSession, ctx: _Context) -> _Extras:
         translations = {
-            table: await load.translations(session, table, rows)
+            table: await repository.translations(session=session, entity=table, ids=rows)
             for table, rows in ctx.seen.items()
             if table in TRANSLATABLE
         }
         services = list(ctx.seen.get("service", {}))
         locations = list(ctx.seen.get("location", {}))
-        attributes = await load.by_link(
-            session, HSDS["attribute"], "link_id", [*services, *locations]
+        attributes = await repository.by_link(
+            session=session,
+            table="attribute",
+            column="link_id",
+            parent_ids=[*services, *locations],
         )
         return cls(
             translations,
-            await load.by_ids(session, service_profile, services, key="service_id"),
-            await load.by_ids(session, location_profile, locations, key="location_id"),
+            await repository.by_ids(
+                session=session, table=service_profile, ids=services, key="service_id"
+            ),
+            await repository.by_ids(
+                session=session, table=location_profile, ids=locations, key="location_id"
+            ),
             attributes,
         )
 
-    def document(self, table: str, row: load.Row, viewer: Viewer) -> dict[str, Any]:
+    def document(self, table: str, row: Row, viewer: Viewer) -> dict[str, Any]:
         tr = self.translations.get(table, {}).get(row["id"])
         doc: dict[str, Any] = {}
         required = REQUIRED[table]
@@ -157,7 +169,7 @@ class _Extras:
             doc[name] = value
         if viewer.locale and tr:
             for name in TRANSLATABLE.get(table, ()):
-                localised = load.pick(load.texts(row, name, tr), viewer.locale)
+                localised = pick(texts(row, name, tr), viewer.locale)
                 if localised is not None:
                     doc[name] = localised
         for key in ARRAYS.get(table, {}):
@@ -182,20 +194,10 @@ class _Extras:
                     doc.pop(key, None)
         return doc
 
-    def _service(self, doc: dict[str, Any], row: load.Row) -> None:
-        categories: list[str] = []
-        eligibility: dict[str, dict[str, str]] = {}
-        for attribute in self.attributes.get(row["id"], []):
-            term = taxonomy.BY_ID.get(attribute["taxonomy_term_id"] or "")
-            if term is None:
-                continue
-            if term.taxonomy == taxonomy.CATEGORIES:
-                categories.append(term.code)
-            elif term.taxonomy == taxonomy.ELIGIBILITY and attribute["value"] in ("yes", "no"):
-                _, group, key = term.code.split(".", 2)
-                eligibility.setdefault(group, {})[key] = attribute["value"]
-        doc["categories"] = sorted(categories)
-        doc["eligibility"] = eligibility
+    def _service(self, doc: dict[str, Any], row: Row) -> None:
+        attributes = self.attributes.get(row["id"], [])
+        doc["categories"] = terms.categories(attributes)
+        doc["eligibility"] = terms.eligibility(attributes)
         profile = self.service_profiles.get(row["id"])
         if profile:
             updated = profile.get("capacity_updated_at")
@@ -214,22 +216,17 @@ class _Extras:
             doc["closes_on_public_holidays"] = profile["closes_on_public_holidays"]
             doc["version"] = profile["version"]
 
-    def _location(self, doc: dict[str, Any], row: load.Row, viewer: Viewer) -> None:
+    def _location(self, doc: dict[str, Any], row: Row, viewer: Viewer) -> None:
         profile = self.location_profiles.get(row["id"], {})
         district = profile.get("district")
         doc["district"] = district
         doc["confidential"] = bool(profile.get("confidential"))
-        for attribute in self.attributes.get(row["id"], []):
-            term = taxonomy.BY_ID.get(attribute["taxonomy_term_id"] or "")
-            if term and term.code == "access.wheelchair":
-                doc["wheelchair_accessible"] = attribute["value"] == "yes"
+        wheelchair = terms.wheelchair_accessible(self.attributes.get(row["id"], []))
+        if wheelchair is not None:
+            doc["wheelchair_accessible"] = wheelchair
         if doc["confidential"] and viewer.public:
             place = DISTRICTS.get(district or "")
-            label = (
-                (place.name_zh if (viewer.locale or "").startswith("zh") else place.name_en)
-                if place
-                else ""
-            )
+            label = place.name(viewer.locale) if place else ""
             keep = {"id", "location_type", "district", "confidential", "languages", "accessibility"}
             for key in list(doc):
                 if key not in keep:

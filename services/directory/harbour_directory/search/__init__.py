@@ -1,5 +1,1 @@
-"""Geosearch: the search projection, its queries and the result cards."""
-
-from harbour_directory.search.results import run
-
-__all__ = ["run"]
+"""Geosearch: the search projection, its queries, the result cards and place autocomplete."""

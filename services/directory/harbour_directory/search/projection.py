@@ -11,15 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import Table
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from harbour_directory import hours, taxonomy
-from harbour_directory.geo.gazetteer import DISTRICTS
-from harbour_directory.hsds import load
-from harbour_directory.hsds.store import chunks, valid_point
-from harbour_directory.models import HSDS, location_profile, service_point, service_profile
-from harbour_kit.db import dialect_of, execute
+from harbour_directory import hours
+from harbour_directory.geo.gazetteer import DISTRICTS, valid_point
+from harbour_directory.hsds import repository as hsds_repository
+from harbour_directory.hsds.locales import Translations, texts
+from harbour_directory.hsds.repository import Row, chunks
+from harbour_directory.models import location_profile, service_profile
+from harbour_directory.search import repository
+from harbour_directory.taxonomy import terms
 
 INACTIVE = frozenset({"inactive", "defunct"})
 CHUNK = 200
@@ -36,7 +38,12 @@ def _language_code(code: str | None) -> str | None:
 
 async def services_of_locations(session: AsyncSession, location_ids: Iterable[str]) -> set[str]:
     """Services offered at any of these locations."""
-    grouped = await load.by_link(session, HSDS["service_at_location"], "location_id", location_ids)
+    grouped = await hsds_repository.by_link(
+        session=session,
+        table="service_at_location",
+        column="location_id",
+        parent_ids=location_ids,
+    )
     return {row["service_id"] for rows in grouped.values() for row in rows if row["service_id"]}
 
 
@@ -44,7 +51,12 @@ async def services_of_organizations(
     session: AsyncSession, organization_ids: Iterable[str]
 ) -> set[str]:
     """Services of these organisations."""
-    grouped = await load.by_link(session, HSDS["service"], "organization_id", organization_ids)
+    grouped = await hsds_repository.by_link(
+        session=session,
+        table="service",
+        column="organization_id",
+        parent_ids=organization_ids,
+    )
     return {row["id"] for rows in grouped.values() for row in rows}
 
 
@@ -52,133 +64,67 @@ async def refresh(session: AsyncSession, service_ids: Iterable[str]) -> None:
     """Rebuilds the search rows of these services (removing those of services gone)."""
     for part in chunks(sorted(set(service_ids)), CHUNK):
         part = list(part)
-        await _remove(session, part)
+        await repository.remove_points(session=session, service_ids=part)
         rows = await _build(session, part)
         if rows:
-            await _insert(session, rows)
-
-
-async def _remove(session: AsyncSession, service_ids: Iterable[str]) -> None:
-    ids = list(service_ids)
-    if dialect_of(session) == "sqlite":
-        seqs = (
-            (
-                await execute(
-                    session, select(service_point.c.seq).where(service_point.c.service_id.in_(ids))
-                )
-            )
-            .scalars()
-            .all()
-        )
-        for part in chunks(list(seqs)):
-            marks = ",".join(str(int(s)) for s in part)
-            await execute(session, text(f"DELETE FROM service_point_rtree WHERE seq IN ({marks})"))
-            await execute(session, text(f"DELETE FROM service_point_fts WHERE rowid IN ({marks})"))
-    await execute(session, delete(service_point).where(service_point.c.service_id.in_(ids)))
-
-
-async def _insert(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    if dialect_of(session) == "postgresql":
-        await execute(
-            session,
-            text(
-                "INSERT INTO service_point (id, service_id, organization_id, location_id, latitude,"
-                " longitude, tags, search_text, card, geog) VALUES (:id, :service_id,"
-                " :organization_id, :location_id, :latitude, :longitude, :tags, :search_text,"
-                " CAST(:card AS json),"
-                " ST_SetSRID(ST_MakePoint(:longitude, :latitude), 4326)::geography)"
-            ),
-            [{**row, "card": _json(row["card"])} for row in rows],
-        )
-        return
-    await execute(session, insert(service_point), rows)
-    ids = [row["id"] for row in rows]
-    inserted = await execute(
-        session,
-        select(
-            service_point.c.seq,
-            service_point.c.latitude,
-            service_point.c.longitude,
-            service_point.c.search_text,
-        ).where(service_point.c.id.in_(ids)),
-    )
-    points = inserted.all()
-    await execute(
-        session,
-        text("INSERT INTO service_point_rtree VALUES (:seq, :lat, :lat, :lng, :lng)"),
-        [{"seq": p.seq, "lat": p.latitude, "lng": p.longitude} for p in points],
-    )
-    await execute(
-        session,
-        text("INSERT INTO service_point_fts (rowid, search_text) VALUES (:seq, :search_text)"),
-        [{"seq": p.seq, "search_text": p.search_text} for p in points],
-    )
-
-
-def _json(value: Any) -> str:
-    import json
-
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+            await repository.insert_points(session=session, rows=rows)
 
 
 async def _build(session: AsyncSession, service_ids: list[str]) -> list[dict[str, Any]]:
-    services = await load.by_ids(session, HSDS["service"], service_ids)
+    async def by_ids(table: Table | str, ids: Iterable[str], key: str = "id") -> dict[str, Row]:
+        return await hsds_repository.by_ids(session=session, table=table, ids=ids, key=key)
+
+    async def by_link(table: Table | str, column: str, ids: Iterable[str]) -> dict[str, list[Row]]:
+        return await hsds_repository.by_link(
+            session=session, table=table, column=column, parent_ids=ids
+        )
+
+    async def translated(entity: str, ids: Iterable[str]) -> dict[str, Translations]:
+        return await hsds_repository.translations(session=session, entity=entity, ids=ids)
+
+    services = await by_ids("service", service_ids)
     live = [sid for sid, row in services.items() if (row.get("status") or "active") not in INACTIVE]
     if not live:
         return []
-    profiles = await load.by_ids(session, service_profile, live, key="service_id")
-    sals = await load.by_link(session, HSDS["service_at_location"], "service_id", live)
+    profiles = await by_ids(service_profile, live, key="service_id")
+    sals = await by_link("service_at_location", "service_id", live)
     location_ids = {
         row["location_id"] for rows in sals.values() for row in rows if row["location_id"]
     }
     sal_ids = [row["id"] for rows in sals.values() for row in rows]
-    locations = await load.by_ids(session, HSDS["location"], location_ids)
-    lprofiles = await load.by_ids(session, location_profile, location_ids, key="location_id")
-    organizations = await load.by_ids(
-        session, HSDS["organization"], {services[s]["organization_id"] for s in live}
-    )
-    addresses = await load.by_link(session, HSDS["address"], "location_id", location_ids)
-    languages = await load.by_link(session, HSDS["language"], "service_id", live)
-    location_languages = await load.by_link(session, HSDS["language"], "location_id", location_ids)
-    costs = await load.by_link(session, HSDS["cost_option"], "service_id", live)
-    schedules = await load.by_link(session, HSDS["schedule"], "service_id", live)
-    sal_schedules = await load.by_link(session, HSDS["schedule"], "service_at_location_id", sal_ids)
-    location_schedules = await load.by_link(session, HSDS["schedule"], "location_id", location_ids)
-    phones = await load.by_link(session, HSDS["phone"], "service_id", live)
-    attributes = await load.by_link(session, HSDS["attribute"], "link_id", [*live, *location_ids])
-    tr_service = await load.translations(session, "service", live)
-    tr_org = await load.translations(session, "organization", organizations)
-    tr_location = await load.translations(session, "location", location_ids)
-    tr_address = await load.translations(
-        session, "address", [a["id"] for rows in addresses.values() for a in rows]
-    )
+    locations = await by_ids("location", location_ids)
+    lprofiles = await by_ids(location_profile, location_ids, key="location_id")
+    organizations = await by_ids("organization", {services[s]["organization_id"] for s in live})
+    addresses = await by_link("address", "location_id", location_ids)
+    languages = await by_link("language", "service_id", live)
+    location_languages = await by_link("language", "location_id", location_ids)
+    costs = await by_link("cost_option", "service_id", live)
+    schedules = await by_link("schedule", "service_id", live)
+    sal_schedules = await by_link("schedule", "service_at_location_id", sal_ids)
+    location_schedules = await by_link("schedule", "location_id", location_ids)
+    phones = await by_link("phone", "service_id", live)
+    attributes = await by_link("attribute", "link_id", [*live, *location_ids])
+    tr_service = await translated("service", live)
+    tr_org = await translated("organization", organizations)
+    tr_location = await translated("location", location_ids)
+    tr_address = await translated("address", [a["id"] for rows in addresses.values() for a in rows])
 
     out: list[dict[str, Any]] = []
     for sid in live:
         service = services[sid]
         profile = profiles.get(sid, {})
         org = organizations.get(service["organization_id"] or "", {})
-        terms = [taxonomy.BY_ID.get(a["taxonomy_term_id"] or "") for a in attributes.get(sid, [])]
-        categories = sorted({t.code for t in terms if t and t.taxonomy == taxonomy.CATEGORIES})
-        eligibility: dict[str, dict[str, str]] = {}
-        for attribute in attributes.get(sid, []):
-            term = taxonomy.BY_ID.get(attribute["taxonomy_term_id"] or "")
-            if (
-                term
-                and term.taxonomy == taxonomy.ELIGIBILITY
-                and attribute["value"] in ("yes", "no")
-            ):
-                _, group, key = term.code.split(".", 2)
-                eligibility.setdefault(group, {})[key] = attribute["value"]
+        categories = sorted(set(terms.categories(attributes.get(sid, []))))
+        eligibility = terms.eligibility(attributes.get(sid, []))
         free = any(c.get("amount") == 0 for c in costs.get(sid, []))
         service_languages = {_language_code(x["code"]) for x in languages.get(sid, [])}
         service_text = [
-            *load.texts(service, "name", tr_service.get(sid)).values(),
-            *load.texts(service, "description", tr_service.get(sid)).values(),
-            *load.texts(org, "name", tr_org.get(org.get("id", ""))).values(),
+            *texts(service, "name", tr_service.get(sid)).values(),
+            *texts(service, "description", tr_service.get(sid)).values(),
+            *texts(org, "name", tr_org.get(org.get("id", ""))).values(),
         ]
         for code in categories:
-            term = taxonomy.BY_CODE[code]
+            term = terms.BY_CODE[code]
             service_text += [term.en, term.zh]
         for sal in sals.get(sid, []):
             location = locations.get(sal["location_id"] or "")
@@ -188,11 +134,7 @@ async def _build(session: AsyncSession, service_ids: list[str]) -> list[dict[str
             lprofile = lprofiles.get(lid, {})
             confidential = bool(lprofile.get("confidential"))
             district = lprofile.get("district")
-            wheelchair = None
-            for attribute in attributes.get(lid, []):
-                term = taxonomy.BY_ID.get(attribute["taxonomy_term_id"] or "")
-                if term and term.code == "access.wheelchair":
-                    wheelchair = attribute["value"] == "yes"
+            wheelchair = terms.wheelchair_accessible(attributes.get(lid, []))
             langs = sorted(
                 c
                 for c in service_languages
@@ -215,14 +157,14 @@ async def _build(session: AsyncSession, service_ids: list[str]) -> list[dict[str
             exact = {
                 "latitude": location["latitude"],
                 "longitude": location["longitude"],
-                "location_name": load.texts(location, "name", tr_location.get(lid)),
+                "location_name": texts(location, "name", tr_location.get(lid)),
                 "address": address,
-                "transportation": load.texts(location, "transportation", tr_location.get(lid)),
+                "transportation": texts(location, "transportation", tr_location.get(lid)),
             }
             lat, lng = float(location["latitude"]), float(location["longitude"])
             if confidential and district in DISTRICTS:
                 lat, lng = DISTRICTS[district].lat, DISTRICTS[district].lng
-            tags = [f"cat:{c}" for code in categories for c in taxonomy.with_ancestors(code)]
+            tags = [f"cat:{c}" for code in categories for c in terms.with_ancestors(code)]
             tags += [f"lang:{c}" for c in langs]
             tags += [
                 f"elig:{g}.{k}:{v}"
@@ -247,10 +189,10 @@ async def _build(session: AsyncSession, service_ids: list[str]) -> list[dict[str
                 "service_at_location_id": sal["id"],
                 "location_id": lid,
                 "organization_id": service["organization_id"],
-                "service_name": load.texts(service, "name", tr_service.get(sid)),
-                "organization_name": load.texts(org, "name", tr_org.get(org.get("id", ""))),
-                "description": load.texts(service, "description", tr_service.get(sid)),
-                "fees": load.texts(service, "fees_description", tr_service.get(sid)),
+                "service_name": texts(service, "name", tr_service.get(sid)),
+                "organization_name": texts(org, "name", tr_org.get(org.get("id", ""))),
+                "description": texts(service, "description", tr_service.get(sid)),
+                "fees": texts(service, "fees_description", tr_service.get(sid)),
                 "status": service.get("status") or "active",
                 "categories": categories,
                 "languages": langs,
@@ -285,7 +227,7 @@ async def _build(session: AsyncSession, service_ids: list[str]) -> list[dict[str
     return out
 
 
-def _address(row: dict[str, Any], tr: load.Translations | None) -> dict[str, Any]:
+def _address(row: dict[str, Any], tr: Translations | None) -> dict[str, Any]:
     parts = ("address_1", "address_2", "city", "region", "state_province")
     localised: dict[str, str] = {}
     for locale in {"en", *(tr or {})}:

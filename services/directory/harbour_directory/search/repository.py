@@ -4,21 +4,24 @@ Both backends answer the same question the same way: keep rows within `radius` m
 geodesic (WGS 84) distance that carry every required tag and contain every query word; order
 them by great-circle distance, then id; report the geodesic distance. PostGIS does this with
 `ST_DWithin` on a GiST-indexed `geography` and KNN `<->` ordering; SQLite narrows with its
-R*Tree box and finishes in Python with geopy.
+R*Tree box and finishes in Python with geopy. The projection's rows are written here too.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from geopy.distance import geodesic
-from sqlalchemy import text
+from sqlalchemy import delete, insert, select, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from harbour_directory.models import service_point
 from harbour_kit.db import dialect_of, execute
 
+CHUNK = 500  # rowids in one DELETE
 TOTAL_CAP = 200  # matches counted at most; a page says "200" when there are more
 EARTH_RADIUS = 6_371_008.8  # metres, the mean radius; for ordering only
 METRES_PER_DEGREE_LAT = 110_574.0
@@ -89,6 +92,17 @@ def great_circle(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     return 2 * EARTH_RADIUS * math.asin(min(1.0, math.sqrt(a)))
 
 
+@dataclass(frozen=True, slots=True)
+class _Query:
+    """One search: what to keep, where, which of the ordered matches, and whether with cards."""
+
+    filters: Filters
+    near: Near | None
+    limit: int | None
+    offset: int
+    pool: bool
+
+
 async def search(
     session: AsyncSession,
     *,
@@ -104,15 +118,14 @@ async def search(
     total is not counted on PostgreSQL: ranking a wide pool by travel time then decodes only the
     cards of the page shown.
     """
+    query = _Query(filters, near, limit, offset, pool)
     if dialect_of(session) == "postgresql":
-        return await _postgres(session, filters, near, limit, offset, pool)
-    return await _sqlite(session, filters, near, limit, offset, pool)
+        return await _postgres(session, query)
+    return await _sqlite(session, query)
 
 
 async def cards_of(session: AsyncSession, ids: list[str]) -> dict[str, dict[str, Any]]:
     """The result cards of these search rows, by id."""
-    import json
-
     if not ids:
         return {}
     marks = ", ".join(f":i{n}" for n in range(len(ids)))
@@ -121,7 +134,7 @@ async def cards_of(session: AsyncSession, ids: list[str]) -> dict[str, dict[str,
         text(f"SELECT sp.id, sp.card FROM service_point sp WHERE sp.id IN ({marks})"),
         {f"i{n}": i for n, i in enumerate(ids)},
     )
-    return {r.id: _card(r.card, json) for r in rows}
+    return {r.id: _card(r.card) for r in rows}
 
 
 # Planner settings for a search, as one statement. The tags filter is hard to estimate, so the
@@ -182,18 +195,12 @@ def postgres_query(
     return sql, params
 
 
-async def _postgres(
-    session: AsyncSession,
-    filters: Filters,
-    near: Near | None,
-    limit: int | None,
-    offset: int,
-    pool: bool,
-) -> tuple[list[Hit], int]:
+async def _postgres(session: AsyncSession, query: _Query) -> tuple[list[Hit], int]:
+    near, limit, offset = query.near, query.limit, query.offset
     await execute(session, text(POSTGRES_SEARCH_SETTINGS))
     margin = TIE_MARGIN
     while True:
-        sql, params = postgres_query(filters, near, limit, offset, margin, pool)
+        sql, params = postgres_query(query.filters, near, limit, offset, margin, query.pool)
         rows = list((await execute(session, text(sql), params)).all())
         total = int(rows[0].total) if rows else 0
         found = [r for r in rows if r.id is not None]
@@ -222,17 +229,9 @@ async def _postgres(
     return hits, total
 
 
-async def _sqlite(
-    session: AsyncSession,
-    filters: Filters,
-    near: Near | None,
-    limit: int | None,
-    offset: int,
-    pool: bool,
-) -> tuple[list[Hit], int]:
-    import json
-
-    clauses, params = _where(filters, fts=True)
+async def _sqlite(session: AsyncSession, query: _Query) -> tuple[list[Hit], int]:
+    near, limit, offset, pool = query.near, query.limit, query.offset, query.pool
+    clauses, params = _where(query.filters, fts=True)
     if near is None:
         where = " AND ".join(clauses) or "1"
         total = (
@@ -252,8 +251,7 @@ async def _sqlite(
             )
         ).all()
         hits = [
-            Hit(r.id, {} if pool else _card(r.card, json), lat=r.latitude, lng=r.longitude)
-            for r in rows
+            Hit(r.id, {} if pool else _card(r.card), lat=r.latitude, lng=r.longitude) for r in rows
         ]
         return hits, min(int(total), TOTAL_CAP)
     dlat = near.radius / METRES_PER_DEGREE_LAT * 1.01
@@ -288,11 +286,72 @@ async def _sqlite(
     found.sort(key=lambda f: (f[0], f[1]))
     window = found[offset:] if limit is None else found[offset : offset + limit]
     hits = [
-        Hit(i, {} if pool else _card(c, json), d, lat=lat, lng=lng)
-        for _, i, c, d, lat, lng in window
+        Hit(i, {} if pool else _card(c), d, lat=lat, lng=lng) for _, i, c, d, lat, lng in window
     ]
     return hits, min(len(found), TOTAL_CAP)
 
 
-def _card(value: Any, json: Any) -> dict[str, Any]:
+def _card(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else json.loads(value)
+
+
+async def remove_points(*, session: AsyncSession, service_ids: list[str]) -> None:
+    """Deletes the search rows of these services (and, on SQLite, their R*Tree and FTS rows)."""
+    if dialect_of(session) == "sqlite":
+        seqs = (
+            (
+                await execute(
+                    session,
+                    select(service_point.c.seq).where(service_point.c.service_id.in_(service_ids)),
+                )
+            )
+            .scalars()
+            .all()
+        )
+        for start in range(0, len(seqs), CHUNK):
+            marks = ",".join(str(int(s)) for s in seqs[start : start + CHUNK])
+            await execute(session, text(f"DELETE FROM service_point_rtree WHERE seq IN ({marks})"))
+            await execute(session, text(f"DELETE FROM service_point_fts WHERE rowid IN ({marks})"))
+    await execute(session, delete(service_point).where(service_point.c.service_id.in_(service_ids)))
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+async def insert_points(*, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Stores search rows (with the PostGIS point, or the R*Tree and FTS rows on SQLite)."""
+    if dialect_of(session) == "postgresql":
+        await execute(
+            session,
+            text(
+                "INSERT INTO service_point (id, service_id, organization_id, location_id, latitude,"
+                " longitude, tags, search_text, card, geog) VALUES (:id, :service_id,"
+                " :organization_id, :location_id, :latitude, :longitude, :tags, :search_text,"
+                " CAST(:card AS json),"
+                " ST_SetSRID(ST_MakePoint(:longitude, :latitude), 4326)::geography)"
+            ),
+            [{**row, "card": _json(row["card"])} for row in rows],
+        )
+        return
+    await execute(session, insert(service_point), rows)
+    inserted = await execute(
+        session,
+        select(
+            service_point.c.seq,
+            service_point.c.latitude,
+            service_point.c.longitude,
+            service_point.c.search_text,
+        ).where(service_point.c.id.in_([row["id"] for row in rows])),
+    )
+    points = inserted.all()
+    await execute(
+        session,
+        text("INSERT INTO service_point_rtree VALUES (:seq, :lat, :lat, :lng, :lng)"),
+        [{"seq": p.seq, "lat": p.latitude, "lng": p.longitude} for p in points],
+    )
+    await execute(
+        session,
+        text("INSERT INTO service_point_fts (rowid, search_text) VALUES (:seq, :search_text)"),
+        [{"seq": p.seq, "search_text": p.search_text} for p in points],
+    )

@@ -20,7 +20,7 @@ from typing import Any
 
 from geopy.distance import geodesic
 
-from harbour_directory.geo.gazetteer import PLACES
+from harbour_directory.geo.gazetteer import PLACES, in_language
 
 DATA = Path(__file__).with_name("hk_transit.json")
 RIDE, CHANGE, WALK = 0, 1, 2
@@ -39,7 +39,7 @@ class Stop:
 
     def name(self, locale: str | None) -> str:
         """The stop's name in `locale` (Chinese for zh*, else English)."""
-        return self.name_zh if (locale or "").startswith("zh") else self.name_en
+        return in_language(self.name_en, self.name_zh, locale)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +54,7 @@ class Line:
 
     def name(self, locale: str | None) -> str:
         """The line's name in `locale` (Chinese for zh*, else English)."""
-        return self.name_zh if (locale or "").startswith("zh") else self.name_en
+        return in_language(self.name_en, self.name_zh, locale)
 
 
 @dataclass(frozen=True, slots=True)

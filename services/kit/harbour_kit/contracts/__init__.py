@@ -12,6 +12,7 @@ from harbour_kit.contracts.referrals import (
     ReferralTransitioned,
 )
 from harbour_kit.events.envelope import EventContract
+from harbour_kit.events.registry import ContractRegistry
 
 ALL_CONTRACTS: tuple[type[EventContract], ...] = (
     ServiceUpserted,
@@ -23,9 +24,12 @@ ALL_CONTRACTS: tuple[type[EventContract], ...] = (
     DeliveryFailed,
     InboxChanged,
 )
+# What the outbox checks an event against before recording it, and a consumer before handling it.
+CONTRACTS = ContractRegistry(ALL_CONTRACTS)
 
 __all__ = [
     "ALL_CONTRACTS",
+    "CONTRACTS",
     "ConsentWithdrawn",
     "DeliveryFailed",
     "InboxChanged",

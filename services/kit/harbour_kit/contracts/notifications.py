@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
+from harbour_kit.auth import Role
+from harbour_kit.contracts.vocabulary import DeliveryChannel, NotificationKind
 from harbour_kit.events.envelope import EventContract
 
 
@@ -14,8 +16,8 @@ class DeliveryFailed(EventContract):
     event_type: ClassVar[str] = "harbour.notifications.delivery.failed.v1"
 
     delivery_id: str
-    notification_kind: str
-    channel: str
+    notification_kind: NotificationKind
+    channel: DeliveryChannel
     organization_id: str | None
     reason: str
     attempts: int
@@ -29,6 +31,6 @@ class InboxChanged(EventContract):
 
     organization_id: str
     item_id: str
-    kind: str
-    audience_role: str
+    kind: NotificationKind
+    audience_role: Role
     occurred_at: datetime

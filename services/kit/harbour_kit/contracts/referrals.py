@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from pydantic import Field
 
+from harbour_kit.contracts.vocabulary import (
+    BusinessStatus,
+    DeadlineStep,
+    LinkKind,
+    Purpose,
+    RecordedAction,
+    Status,
+    Urgency,
+)
 from harbour_kit.events.envelope import EventContract
 
 
@@ -17,19 +26,21 @@ class ReferralTransitioned(EventContract):
 
     referral_id: str
     reference: str = Field(description="Short reference people quote, e.g. R-8F3K2Q")
-    action: str = Field(description="create, send, acknowledge, accept, reject, …")
-    status: str = Field(description="FHIR Task status after the transition")
-    business_status: str | None = Field(default=None, description="Coded reason or sub-state")
-    previous_status: str | None = None
+    action: RecordedAction = Field(description="create, or the lifecycle action taken")
+    status: Status = Field(description="FHIR Task status after the transition")
+    business_status: BusinessStatus | None = Field(
+        default=None, description="Coded reason or sub-state"
+    )
+    previous_status: Status | None = None
     version: int = Field(ge=1)
-    urgency: str
-    purpose: str
+    urgency: Urgency
+    purpose: Purpose
     service_id: str
     referrer_organization_id: str
     recipient_organization_id: str
     assignee: str | None = Field(default=None, description="Subject id of the assigned worker")
     replaces_id: str | None = None
-    link_kind: str | None = None
+    link_kind: LinkKind | None = None
     occurred_at: datetime
 
 
@@ -53,6 +64,6 @@ class ReferralDeadlineApproaching(EventContract):
     reference: str = Field(description="Short reference people quote, e.g. R-8F3K2Q")
     service_id: str
     recipient_organization_id: str
-    step: Literal["acknowledge", "decide"] = Field(description="What is due")
+    step: DeadlineStep = Field(description="What is due")
     due_at: datetime
     occurred_at: datetime

@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from harbour_kit.db import SessionFactory, dialect_of, execute, unit_of_work
 from harbour_kit.events.bus import EventBus
 from harbour_kit.events.envelope import Envelope, nats_subject
+from harbour_kit.events.registry import ContractRegistry, ContractViolation
 from harbour_kit.events.streams import ensure_event_stream, stream_name
 from harbour_kit.events.tables import EventTables
 from harbour_kit.observability import Metrics
@@ -96,8 +97,15 @@ class DurableConsumer:
     metrics: Metrics
     policy: ConsumerPolicy
     namespace: str
+    contracts: ContractRegistry
     replicas: int = 1
     last_errors: OrderedDict[int, str] = field(default_factory=OrderedDict)
+
+    def __post_init__(self) -> None:
+        """Refuses handlers for event types without a registered contract."""
+        unknown = sorted(t for t in self.handlers if t not in self.contracts)
+        if unknown:
+            raise ValueError(f"no contract is registered for {', '.join(unknown)}")
 
     @property
     def stream(self) -> str:
@@ -127,7 +135,7 @@ class DurableConsumer:
         return await js.pull_subscribe_bind(durable=self.name, stream=self.stream)
 
     async def handle(self, msg: Msg) -> None:
-        """Applies one message at most once, then acks, naks with delay, or terminates."""
+        """Applies one message at most once if it fits its contract; acks, naks or terminates."""
         delivered = msg.metadata.num_delivered
         try:
             envelope = Envelope.from_message(msg.headers, msg.data)
@@ -137,6 +145,11 @@ class DurableConsumer:
         handler = self.handlers.get(envelope.type)
         if handler is None:
             await msg.ack()
+            return
+        try:
+            self.contracts.validated(envelope)
+        except ContractViolation as exc:
+            await self._terminate(msg, str(exc))  # poison: it would fail the same way again
             return
         try:
             async with unit_of_work(self.factory) as session:

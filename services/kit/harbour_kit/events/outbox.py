@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from harbour_kit.db import SessionFactory, dialect_of, execute, unit_of_work
 from harbour_kit.events.bus import EventBus
 from harbour_kit.events.envelope import Envelope, EventContract, nats_subject
+from harbour_kit.events.registry import ContractRegistry
 from harbour_kit.events.tables import EventTables
 from harbour_kit.observability import Metrics
 
@@ -24,15 +25,19 @@ log = structlog.get_logger("harbour.outbox")
 class Outbox:
     """Adds events to the caller's transaction; they leave only if it commits."""
 
-    def __init__(self, *, tables: EventTables, source: str, namespace: str) -> None:
+    def __init__(
+        self, *, tables: EventTables, source: str, namespace: str, contracts: ContractRegistry
+    ) -> None:
         self.tables, self.source, self.namespace = tables, source, namespace
+        self.contracts = contracts
         self._committed = asyncio.Event()
 
     async def add(
         self, session: AsyncSession, contract: EventContract, *, subject: str | None = None
     ) -> Envelope:
-        """Records `contract` as an event of the current transaction."""
+        """Records `contract` in the current transaction; `ContractViolation` if it does not fit."""
         envelope = Envelope.wrap(contract, source=self.source, subject=subject)
+        self.contracts.validated(envelope)
         await execute(
             session,
             insert(self.tables.outbox).values(

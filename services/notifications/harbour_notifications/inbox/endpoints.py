@@ -1,4 +1,4 @@
-"""The inbox API: list, unread count, mark read."""
+"""The inbox API: list, unread count, mark seen, read or archived, each title in my locale."""
 
 from __future__ import annotations
 
@@ -7,14 +7,29 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from harbour_kit.app import ServiceDep
-from harbour_kit.auth import CurrentPrincipal
+from harbour_kit.auth import CurrentPrincipal, Principal
+from harbour_kit.errors import problem_responses
+from harbour_kit.service import Service
 from harbour_notifications.inbox import repository, service
-from harbour_notifications.inbox.schemas import Inbox, InboxItemPublic
+from harbour_notifications.inbox.schemas import Inbox, InboxItemPublic, Marked
+from harbour_notifications.models import InboxItem
 
 router = APIRouter(tags=["inbox"])
+# Marking someone else's item is a 403, an unknown one a 404.
+MARK_PROBLEMS = problem_responses(401, 403, 404)
 
 
-@router.get("/inbox", summary="My organisation's inbox, newest first")
+def _public(item: InboxItem, *, locale: str) -> InboxItemPublic:
+    """An item as its reader sees it, the title worded in their locale."""
+    title = service.title_in(item, locale=locale)
+    return InboxItemPublic.model_validate(item).model_copy(update={"title": title})
+
+
+@router.get(
+    "/inbox",
+    summary="My organisation's inbox, newest first",
+    responses=problem_responses(401, 422),
+)
 async def get_inbox(
     svc: ServiceDep,
     principal: CurrentPrincipal,
@@ -33,36 +48,39 @@ async def get_inbox(
             unread_only=unread_only,
             include_archived=include_archived,
         )
-    return Inbox(unread_count=unread, items=[InboxItemPublic.model_validate(i) for i in items])
+        locale = await service.reader_locale(session=session, principal=principal)
+    return Inbox(unread_count=unread, items=[_public(i, locale=locale) for i in items])
 
 
-@router.post("/inbox/{item_id}/read", summary="Mark one item read")
+async def _mark(*, svc: Service, principal: Principal, item_id: str, what: str) -> InboxItemPublic:
+    """Marks one item and shows it as its reader sees it."""
+    async with svc.uow() as session:
+        item = await service.mark(session=session, principal=principal, item_id=item_id, what=what)
+        locale = await service.reader_locale(session=session, principal=principal)
+    return _public(item, locale=locale)
+
+
+@router.post("/inbox/{item_id}/read", summary="Mark one item read", responses=MARK_PROBLEMS)
 async def mark_read(item_id: str, svc: ServiceDep, principal: CurrentPrincipal) -> InboxItemPublic:
-    async with svc.uow() as session:
-        item = await service.mark_read(session=session, principal=principal, item_id=item_id)
-    return InboxItemPublic.model_validate(item)
+    return await _mark(svc=svc, principal=principal, item_id=item_id, what="read")
 
 
-@router.post("/inbox/{item_id}/seen", summary="Mark one item seen")
+@router.post("/inbox/{item_id}/seen", summary="Mark one item seen", responses=MARK_PROBLEMS)
 async def mark_seen(item_id: str, svc: ServiceDep, principal: CurrentPrincipal) -> InboxItemPublic:
-    async with svc.uow() as session:
-        item = await service.mark(
-            session=session, principal=principal, item_id=item_id, what="seen"
-        )
-    return InboxItemPublic.model_validate(item)
+    return await _mark(svc=svc, principal=principal, item_id=item_id, what="seen")
 
 
-@router.post("/inbox/{item_id}/archive", summary="Archive one item")
+@router.post("/inbox/{item_id}/archive", summary="Archive one item", responses=MARK_PROBLEMS)
 async def archive(item_id: str, svc: ServiceDep, principal: CurrentPrincipal) -> InboxItemPublic:
-    async with svc.uow() as session:
-        item = await service.mark(
-            session=session, principal=principal, item_id=item_id, what="archive"
-        )
-    return InboxItemPublic.model_validate(item)
+    return await _mark(svc=svc, principal=principal, item_id=item_id, what="archive")
 
 
-@router.post("/inbox/read-all", summary="Mark everything I can see read")
-async def read_all(svc: ServiceDep, principal: CurrentPrincipal) -> dict[str, int]:
+@router.post(
+    "/inbox/read-all",
+    summary="Mark everything I can see read",
+    responses=problem_responses(401),
+)
+async def read_all(svc: ServiceDep, principal: CurrentPrincipal) -> Marked:
     async with svc.uow() as session:
         marked = await service.mark_all_read(session=session, principal=principal)
-    return {"marked": marked}
+    return Marked(marked=marked)

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 
 class InboxItemPublic(BaseModel):
-    """An inbox item as its reader sees it."""
+    """An inbox item as its reader sees it, the title in the reader's locale."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -28,3 +28,9 @@ class Inbox(BaseModel):
 
     unread_count: int
     items: list[InboxItemPublic]
+
+
+class Marked(BaseModel):
+    """How many items a change marked."""
+
+    marked: int

@@ -2,7 +2,9 @@
 
 Templates live beside this module as `<locale>/<type>.<part>.j2`. They see only the referral
 reference, a link into Harbour, public service and organisation names, a coded business status,
-a deadline and a count: never anything about the person being referred. `organization_name` is
+a deadline, a count and whether a listing takes referrals: never anything about the person being
+referred. Babel negotiates the locale, writes dates in Hong Kong time in the locale's own pattern,
+and picks plural forms by the locale's CLDR rules (the `plural` filter). `organization_name` is
 the organisation on the other side (the referring one in notices to the recipient, the receiving
 one in notices to the referrer, the listing's own one for `listing.capacity`).
 """
@@ -15,9 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
+from babel import Locale, UnknownLocaleError, negotiate_locale
+from babel.dates import format_datetime
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 LOCALES = ("en", "zh-Hant")
@@ -35,13 +39,24 @@ TYPES: tuple[str, ...] = (
     "referral.cancelled",
     "listing.capacity",
 )
+# Notices told only in the inbox, so they have a title and nothing else.
+TITLE_ONLY_TYPES: tuple[str, ...] = ("listing.published", "listing.updated")
 DIGEST = "digest"
 PARTS = ("subject", "text", "html", "sms", "title")
 ONE_LINE_PARTS = frozenset({"subject", "sms", "title"})
 TITLE_LIMIT = 120
 SMS_LIMITS: Mapping[str, int] = {"en": 160, "zh-Hant": 70}
 CONTEXT_FIELDS = frozenset(
-    {"reference", "link", "service_name", "organization_name", "business_status", "due_at", "count"}
+    {
+        "reference",
+        "link",
+        "service_name",
+        "organization_name",
+        "business_status",
+        "due_at",
+        "count",
+        "accepting_referrals",
+    }
 )
 DIGEST_FIELDS = frozenset({"items", "count", "link"})
 HONG_KONG = ZoneInfo("Asia/Hong_Kong")
@@ -68,14 +83,22 @@ REASONS: Mapping[str, Mapping[str, str]] = {
     },
 }
 
-_EN_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_ZH_WEEKDAYS = "一二三四五六日"
-_ZH_OPEN = "\N{FULLWIDTH LEFT PARENTHESIS}"
-_ZH_CLOSE = "\N{FULLWIDTH RIGHT PARENTHESIS}"
-_CHINESE_REGIONS = frozenset({"hk", "tw", "mo"})
+# The Babel locale each supported locale is written in: Hong Kong's conventions for both.
+BABEL_LOCALES: Mapping[str, str] = {"en": "en_HK", "zh-Hant": "zh_Hant_HK"}
+# Plain "zh" is Traditional Chinese here: it is the Chinese Hong Kong reads.
+_ALIASES = {"zh": "zh_Hant"}
 _LINK = re.compile(r"https?://[^\s]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
+
+
+class Wording(TypedDict, total=False):
+    """What a notice may say besides its reference: public names, a coded status, a deadline."""
+
+    service_name: str
+    organization_name: str
+    business_status: str | None
+    due_at: datetime | None
+    accepting_referrals: bool | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,28 +114,42 @@ class Rendered:
 
 
 def locale_for(requested: str | None) -> str:
-    """The supported locale for a requested language tag: Chinese ones to zh-Hant, else en."""
-    if not requested:
+    """The supported locale for a language tag by Babel's negotiation (zh-HK → zh-Hant), else en."""
+    try:
+        wanted = Locale.parse((requested or "").strip().replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
         return DEFAULT_LOCALE
-    subtags = requested.strip().lower().replace("_", "-").split("-")
-    if subtags[0] != "zh":
-        return DEFAULT_LOCALE
-    if len(subtags) == 1 or "hant" in subtags[1:]:
-        return "zh-Hant"
-    return "zh-Hant" if subtags[1] in _CHINESE_REGIONS else DEFAULT_LOCALE
+    tag = f"{wanted.language}_{wanted.script}" if wanted.script else wanted.language
+    found = negotiate_locale([tag], [code.replace("-", "_") for code in LOCALES], aliases=_ALIASES)
+    return found.replace("_", "-") if found else DEFAULT_LOCALE
+
+
+@cache
+def babel_locale(locale: str) -> Locale:
+    """The Babel locale a supported locale is written in."""
+    return Locale.parse(BABEL_LOCALES[locale])
+
+
+@cache
+def _due_pattern(locale: str, *, short: bool) -> str:
+    """The locale's own date-and-time pattern for a deadline; short leaves out the weekday."""
+    where = babel_locale(locale)
+    day = where.datetime_skeletons["MMMd" if short else "MMMEd"].pattern
+    clock = where.datetime_skeletons["Hm"].pattern
+    return str(where.datetime_formats["medium"]).format(clock, day)
 
 
 def format_due(value: datetime, locale: str, *, short: bool = False) -> str:
-    """A deadline in Hong Kong time, e.g. "Tue 24 Nov, 17:00"; short drops the Chinese weekday."""
+    """A deadline in Hong Kong time, e.g. "Tue, 24 Nov, 17:00" or "11月24日週二 17:00"."""
     if value.utcoffset() is None:
         raise ValueError("due_at must be timezone-aware")
-    local = value.astimezone(HONG_KONG)
-    clock = f"{local:%H:%M}"
-    if locale == "zh-Hant":
-        weekday = "" if short else f"{_ZH_OPEN}{_ZH_WEEKDAYS[local.weekday()]}{_ZH_CLOSE}"
-        return f"{local.month}月{local.day}日{weekday}{clock}"
-    day = f"{_EN_WEEKDAYS[local.weekday()]} {local.day} {_EN_MONTHS[local.month - 1]}"
-    return f"{day}, {clock}"
+    pattern = _due_pattern(locale, short=short)
+    return format_datetime(value, pattern, tzinfo=HONG_KONG, locale=babel_locale(locale))
+
+
+def plural(count: int, locale: str, **forms: str) -> str:
+    """The form of a phrase for `count` by the locale's CLDR plural rules (`one`, `other`…)."""
+    return forms.get(babel_locale(locale).plural_form(count), forms["other"])
 
 
 def reason_phrase(code: str | None, locale: str) -> str:
@@ -140,6 +177,7 @@ def environment() -> Environment:
     )
     env.filters["due"] = format_due
     env.filters["reason"] = reason_phrase
+    env.filters["plural"] = plural
     return env
 
 
@@ -154,24 +192,45 @@ def render(
     business_status: str | None = None,
     due_at: datetime | None = None,
     count: int | None = None,
+    accepting_referrals: bool | None = None,
 ) -> Rendered:
     """Renders every part of one notification in the best locale for the request."""
     if kind not in TYPES:
         raise ValueError(f"unknown notification type {kind!r}; expected one of {', '.join(TYPES)}")
-    if not reference.strip():
-        raise ValueError("a notification needs the referral reference")
-    if due_at is not None and due_at.utcoffset() is None:
-        raise ValueError("due_at must be timezone-aware")
-    context: dict[str, Any] = {
-        "reference": reference,
-        "link": _checked_link(link),
-        "service_name": service_name,
-        "organization_name": organization_name,
-        "business_status": business_status,
-        "due_at": due_at,
-        "count": count,
-    }
+    context = _context(
+        reference=reference,
+        service_name=service_name,
+        organization_name=organization_name,
+        business_status=business_status,
+        due_at=due_at,
+        count=count,
+        accepting_referrals=accepting_referrals,
+    )
+    context["link"] = _checked_link(link)
     return _render_parts(kind, locale_for(locale), context)
+
+
+def render_title(
+    kind: str, *, locale: str | None, reference: str, **fields: Unpack[Wording]
+) -> str:
+    """Renders only the inbox title of a notification type or of a listing's own notice."""
+    if kind not in (*TYPES, *TITLE_ONLY_TYPES):
+        raise ValueError(f"no title for notification type {kind!r}")
+    context = _context(reference=reference, count=None, **fields)
+    return fit_title(_render_part(kind, locale_for(locale), "title", context))
+
+
+def stored_wording(stored: Mapping[str, Any]) -> Wording:
+    """The wording kept in a JSON column (`due_at` as ISO 8601), as `render` takes it."""
+    due_at, status = stored.get("due_at"), stored.get("business_status")
+    accepting = stored.get("accepting_referrals")
+    return Wording(
+        service_name=str(stored.get("service_name") or ""),
+        organization_name=str(stored.get("organization_name") or ""),
+        business_status=status if isinstance(status, str) else None,
+        due_at=datetime.fromisoformat(due_at) if isinstance(due_at, str) else None,
+        accepting_referrals=accepting if isinstance(accepting, bool) else None,
+    )
 
 
 def render_digest(*, locale: str | None, items: Sequence[Mapping[str, str]], link: str) -> Rendered:
@@ -188,6 +247,37 @@ def render_digest(*, locale: str | None, items: Sequence[Mapping[str, str]], lin
     return _render_parts(DIGEST, locale_for(locale), context)
 
 
+def fit_title(title: str) -> str:
+    """Shortens a title to the inbox's limit, marking the cut with an ellipsis."""
+    return title if len(title) <= TITLE_LIMIT else title[: TITLE_LIMIT - 1].rstrip() + "…"
+
+
+def _context(
+    *,
+    reference: str,
+    count: int | None,
+    service_name: str = "",
+    organization_name: str = "",
+    business_status: str | None = None,
+    due_at: datetime | None = None,
+    accepting_referrals: bool | None = None,
+) -> dict[str, Any]:
+    """The fields a notification's templates see, checked."""
+    if not reference.strip():
+        raise ValueError("a notification needs the referral reference")
+    if due_at is not None and due_at.utcoffset() is None:
+        raise ValueError("due_at must be timezone-aware")
+    return {
+        "reference": reference,
+        "service_name": service_name,
+        "organization_name": organization_name,
+        "business_status": business_status,
+        "due_at": due_at,
+        "count": count,
+        "accepting_referrals": accepting_referrals,
+    }
+
+
 def _checked_link(link: str) -> str:
     """The link, if it is an absolute http(s) URL without whitespace."""
     if not _LINK.fullmatch(link):
@@ -195,29 +285,24 @@ def _checked_link(link: str) -> str:
     return link
 
 
+def _render_part(kind: str, locale: str, part: str, context: Mapping[str, Any]) -> str:
+    """Renders one part of a notification type in one locale and tidies it."""
+    output = environment().get_template(f"{locale}/{kind}.{part}.j2").render(context)
+    if part in ONE_LINE_PARTS:
+        return " ".join(output.split())
+    if part == "text":
+        return _BLANK_LINES.sub("\n\n", output).strip() + "\n"
+    return output.strip() + "\n"
+
+
 def _render_parts(kind: str, locale: str, context: Mapping[str, Any]) -> Rendered:
-    """Renders each part of a notification type in one locale and tidies the result."""
-    env = environment()
-    parts: dict[str, str] = {}
-    for part in PARTS:
-        output = env.get_template(f"{locale}/{kind}.{part}.j2").render(context)
-        if part in ONE_LINE_PARTS:
-            output = " ".join(output.split())
-        elif part == "text":
-            output = _BLANK_LINES.sub("\n\n", output).strip() + "\n"
-        else:
-            output = output.strip() + "\n"
-        parts[part] = output
+    """Renders each part of a notification type in one locale."""
+    parts = {part: _render_part(kind, locale, part, context) for part in PARTS}
     return Rendered(
         locale=locale,
         subject=parts["subject"],
         text=parts["text"],
         html=parts["html"],
         sms=parts["sms"],
-        title=_fit(parts["title"], TITLE_LIMIT),
+        title=fit_title(parts["title"]),
     )
-
-
-def _fit(text: str, limit: int) -> str:
-    """Shortens a line to a limit, marking the cut with an ellipsis."""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

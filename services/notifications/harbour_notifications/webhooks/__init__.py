@@ -1,1 +1,1 @@
-"""Webhooks to partner systems: signing, endpoints and delivery."""
+"""Webhooks to partner systems: endpoints, their secrets, signing and where they may go."""

@@ -11,52 +11,36 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from typing import Literal
 
 import structlog
-from sqlalchemy import ColumnElement, and_, or_
-from sqlmodel import col, select
 
 from harbour_kit.contracts import ReferralDeadlineApproaching
-from harbour_kit.db import dialect_of
+from harbour_kit.contracts.vocabulary import DeadlineStep
 from harbour_referrals.lifecycle import Status
 from harbour_referrals.models import Referral
-from harbour_referrals.referrals import service
+from harbour_referrals.referrals import repository, service
 from harbour_referrals.runtime import Runtime
 
 log = structlog.get_logger("harbour.referrals.clocks")
-Due = Literal["acknowledge", "decide"]
-
-
-def _overdue(now: datetime) -> ColumnElement[bool]:
-    return or_(
-        and_(col(Referral.status) == Status.REQUESTED.value, col(Referral.ack_due_at) < now),
-        and_(
-            col(Referral.status).in_([Status.REQUESTED.value, Status.RECEIVED.value]),
-            col(Referral.accept_due_at) < now,
-        ),
-    )
 
 
 def _aware(value: datetime) -> datetime:
+    """A stored timestamp as UTC."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)  # SQLite keeps no offset
 
 
-def next_deadline(referral: Referral) -> tuple[Due, datetime] | None:
+def next_deadline(*, referral: Referral) -> tuple[DeadlineStep, datetime] | None:
     """What the receiving organisation must do next, and by when."""
     if referral.status == Status.REQUESTED.value and referral.ack_due_at is not None:
         return "acknowledge", _aware(referral.ack_due_at)
-    if (
-        referral.status in (Status.REQUESTED.value, Status.RECEIVED.value)
-        and referral.accept_due_at
-    ):
+    if referral.status in repository.AWAITING_RECIPIENT and referral.accept_due_at:
         return "decide", _aware(referral.accept_due_at)
     return None
 
 
-def reminder_due(referral: Referral, lead_hours: float, now: datetime) -> datetime | None:
+def reminder_due(*, referral: Referral, lead_hours: float, now: datetime) -> datetime | None:
     """The deadline to remind of now, if its reminder time has come and it was not sent yet."""
-    found = next_deadline(referral)
+    found = next_deadline(referral=referral)
     if found is None:
         return None
     _, due = found
@@ -72,26 +56,24 @@ async def remind(runtime: Runtime, now: datetime | None = None) -> int:
     """Sends one reminder per near deadline; returns how many."""
     now = now or datetime.now(UTC)
     svc, lead = runtime.service, runtime.settings.reminder_hours
-    horizon = now + timedelta(hours=lead)
-    open_ = col(Referral.status).in_([Status.REQUESTED.value, Status.RECEIVED.value])
-    near = or_(col(Referral.ack_due_at) < horizon, col(Referral.accept_due_at) < horizon)
     async with svc.factory() as session:
-        candidates = (await session.exec(select(Referral).where(open_, near))).all()
+        candidates = await repository.near_deadline(
+            session=session, horizon=now + timedelta(hours=lead)
+        )
     reminded = 0
     for candidate in candidates:
-        if reminder_due(candidate, lead, now) is None:
+        if reminder_due(referral=candidate, lead_hours=lead, now=now) is None:
             continue
         async with svc.uow() as session:
-            query = select(Referral).where(Referral.id == candidate.id)
-            if dialect_of(session) == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            referral = (await session.exec(query)).first()
-            due = reminder_due(referral, lead, now) if referral is not None else None
-            found = next_deadline(referral) if referral is not None else None
-            if referral is None or due is None or found is None:
-                continue  # another replica took it, or it moved on meanwhile
+            referral = await repository.claim(session=session, referral_id=candidate.id)
+            if referral is None:
+                continue  # another replica took it
+            due = reminder_due(referral=referral, lead_hours=lead, now=now)
+            found = next_deadline(referral=referral)
+            if due is None or found is None:
+                continue  # it moved on meanwhile
             referral.reminded_due_at = due
-            session.add(referral)
+            await repository.add(session=session, row=referral)
             await runtime.outbox.add(
                 session,
                 ReferralDeadlineApproaching(
@@ -118,18 +100,15 @@ async def sweep(runtime: Runtime, now: datetime | None = None) -> int:
     expired = 0
     while True:
         async with svc.uow() as session:
-            query = select(Referral.id).where(_overdue(now)).limit(1)
-            if dialect_of(session) == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            referral_id = (await session.exec(query)).first()
+            referral_id = await repository.next_overdue(session=session, now=now)
             if referral_id is None:
                 return expired
-            await service.expire(session, runtime, referral_id)
+            await service.expire(session=session, runtime=runtime, referral_id=referral_id)
         expired += 1
         log.info("referral_expired", referral_id=referral_id)
 
 
-async def run(runtime: Runtime) -> None:
+async def run(*, runtime: Runtime) -> None:
     """Sweeps every `clock_interval` seconds until cancelled."""
     while True:
         try:

@@ -1,4 +1,4 @@
-"""Request shapes of the referrals API."""
+"""Request and response shapes of the referrals API."""
 
 from __future__ import annotations
 
@@ -6,7 +6,16 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from harbour_referrals.consents import DataCategory, Purpose
+from harbour_kit.contracts.vocabulary import (
+    BusinessStatus,
+    LinkKind,
+    Purpose,
+    RecordedAction,
+    Urgency,
+)
+from harbour_referrals.consents.schemas import DataCategory, SafeContact
+from harbour_referrals.lifecycle import Action, Actor, Status
+from harbour_referrals.schemas import Timestamp
 
 VulnerabilityFlag = Literal[
     "torture-survivor",
@@ -33,7 +42,7 @@ class ReferralIn(BaseModel):
     claimant_id: str
     service_id: str
     purpose: Purpose
-    urgency: Literal["urgent", "soon", "routine"] = "routine"
+    urgency: Urgency = "routine"
     share: list[DataCategory] = Field(
         default_factory=lambda: list(DEFAULT_SHARE),
         description="Data categories to share; the consent must cover all of them",
@@ -75,9 +84,86 @@ class RerouteIn(BaseModel):
     service_id: str | None = None
 
 
-class NoteIn(BaseModel):
-    """A message on a referral."""
+class ReferralPublic(BaseModel):
+    """A referral without claimant details, with what this caller may do next."""
 
-    model_config = ConfigDict(extra="forbid")
+    id: str
+    reference: str = Field(description="What people quote, e.g. R-8F3K2Q")
+    version: int = Field(description="Send it back in If-Match to change the referral")
+    status: Status
+    business_status: BusinessStatus | None = Field(description="Coded reason or sub-state")
+    purpose: Purpose
+    urgency: Urgency
+    service_id: str
+    referrer_organization_id: str
+    recipient_organization_id: str
+    recipient_worker: str | None
+    assignee: str | None
+    candidates: list[str] = Field(description="Services to try next, in order")
+    replaces_id: str | None
+    link_kind: LinkKind | None
+    consent_id: str | None
+    created_at: Timestamp
+    updated_at: Timestamp
+    sent_at: Timestamp | None
+    acknowledge_by: Timestamp | None
+    decide_by: Timestamp | None
+    closed_at: Timestamp | None
+    outcome: str | None = Field(description="How it ended; only the two organisations see it")
+    side: Actor | None = Field(description="The caller's side of the referral, if any")
+    allowed_actions: list[Action] = Field(description="What the caller may do next")
 
-    body: str = Field(min_length=1, max_length=4000)
+
+class ReferralListItem(ReferralPublic):
+    """A referral in a list, with the cursor that pages on after it."""
+
+    cursor: str
+
+
+class ReferralPage(BaseModel):
+    """One page of a list, newest first."""
+
+    items: list[ReferralListItem]
+    next_cursor: str | None = Field(description="Pass it as `cursor` for the next page")
+
+
+class HistoryEntry(BaseModel):
+    """One change of a referral (no personal data)."""
+
+    version: int
+    action: RecordedAction
+    from_status: Status | None = Field(alias="from")
+    to_status: Status = Field(alias="to")
+    business_status: BusinessStatus | None
+    actor: str
+    actor_organization_id: str | None
+    at: Timestamp
+
+
+class ReferralDetail(ReferralPublic):
+    """A referral with every change so far."""
+
+    history: list[HistoryEntry]
+
+
+class SharedDetails(BaseModel):
+    """What sending fixed for the recipient: only the fields of the consented categories."""
+
+    categories: list[DataCategory]
+    name: str | None = None
+    alias: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    safe_contact: SafeContact | None = None
+    languages: list[str] | None = None
+    interpreter_needed: bool | None = None
+    needs_summary: str | None = None
+    urgency: Urgency | None = None
+    vulnerability_flags: list[VulnerabilityFlag] | None = None
+
+
+class SharedClaimant(BaseModel):
+    """What was shared about the claimant (None before the referral is sent)."""
+
+    referral_id: str
+    shared: SharedDetails | None

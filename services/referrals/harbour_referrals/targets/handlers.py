@@ -9,12 +9,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from harbour_kit.contracts import ServiceRemoved, ServiceUpserted
 from harbour_kit.events import Envelope, Handler
 from harbour_referrals.models import ReferralTarget
+from harbour_referrals.targets.repository import get_target
 
 
 async def on_service_upserted(session: AsyncSession, envelope: Envelope) -> None:
     """Records a listed or changed service; an older version never overwrites a newer one."""
     event = ServiceUpserted.model_validate(envelope.data)
-    target = await session.get(ReferralTarget, event.service_id)
+    target = await get_target(session=session, service_id=event.service_id)
     if target is not None and target.version >= event.version:
         return
     target = target or ReferralTarget(
@@ -42,7 +43,7 @@ async def on_service_upserted(session: AsyncSession, envelope: Envelope) -> None
 async def on_service_removed(session: AsyncSession, envelope: Envelope) -> None:
     """Marks a service as removed so no new referral can reach it."""
     event = ServiceRemoved.model_validate(envelope.data)
-    target = await session.get(ReferralTarget, event.service_id)
+    target = await get_target(session=session, service_id=event.service_id)
     if target is None or target.version >= event.version:
         return
     target.removed, target.version = True, event.version

@@ -23,3 +23,8 @@ async def list_targets(
     if accepting_only:
         query = query.where(col(ReferralTarget.accepting_referrals).is_(True))
     return list((await session.exec(query.order_by(col(ReferralTarget.name)))).all())
+
+
+async def get_target(*, session: AsyncSession, service_id: str) -> ReferralTarget | None:
+    """A known service by its id, removed or not."""
+    return await session.get(ReferralTarget, service_id)

@@ -19,3 +19,9 @@ class TargetPublic(BaseModel):
     accepting_referrals: bool
     version: int
     updated_at: datetime
+
+
+class Targets(BaseModel):
+    """Known services, by name."""
+
+    items: list[TargetPublic]

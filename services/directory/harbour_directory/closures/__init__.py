@@ -1,0 +1,1 @@
+"""Temporary closures: typhoon and rainstorm alerts for the whole network, or one organisation's."""

@@ -1,0 +1,309 @@
+"""Every query on HSDS records: batched reads, pages, and writing a checked `Batch`.
+
+Reads are one query per table and level (by id, by parent link, translations). A write replaces
+what the batch supersedes in the caller's session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, and_, delete, func, insert, select, tuple_
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from harbour_directory.geo.gazetteer import nearest_district, valid_point
+from harbour_directory.hsds.fields import ARRAYS
+from harbour_directory.hsds.ingest import Batch, link_of
+from harbour_directory.hsds.locales import Translations
+from harbour_directory.models import HSDS, location_profile, service_profile, translation
+from harbour_kit.db import execute
+
+CHUNK = 500
+Row = dict[str, Any]
+
+
+def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    """`values` in slices small enough for one IN (...) on every backend."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _table(table: Table | str) -> Table:
+    return HSDS[table] if isinstance(table, str) else table
+
+
+async def by_ids(
+    *, session: AsyncSession, table: Table | str, ids: Iterable[str], key: str = "id"
+) -> dict[str, Row]:
+    """Rows of `table` (an HSDS table by name, or any table) whose `key` is one of `ids`."""
+    table = _table(table)
+    wanted = sorted({i for i in ids if i})
+    found: dict[str, Row] = {}
+    for part in chunks(wanted):
+        rows = await execute(session, select(table).where(table.c[key].in_(part)))
+        found.update({row._mapping[key]: dict(row._mapping) for row in rows})
+    return found
+
+
+async def by_link(
+    *,
+    session: AsyncSession,
+    table: Table | str,
+    column: str,
+    parent_ids: Iterable[str],
+    fixed: Mapping[str, str] | None = None,
+) -> dict[str, list[Row]]:
+    """Rows of `table` grouped by the parent id in `column`, in id order."""
+    table = _table(table)
+    wanted = sorted({i for i in parent_ids if i})
+    grouped: dict[str, list[Row]] = {}
+    for part in chunks(wanted):
+        query = select(table).where(table.c[column].in_(part))
+        for name, value in (fixed or {}).items():
+            query = query.where(table.c[name] == value)
+        rows = await execute(session, query.order_by(table.c.id))
+        for row in rows:
+            grouped.setdefault(row._mapping[column], []).append(dict(row._mapping))
+    return grouped
+
+
+async def translations(
+    *, session: AsyncSession, entity: str, ids: Iterable[str]
+) -> dict[str, Translations]:
+    """Translations of these records: id → locale → field → text."""
+    wanted = sorted({i for i in ids if i})
+    found: dict[str, Translations] = {}
+    for part in chunks(wanted):
+        rows = await execute(
+            session,
+            select(translation).where(
+                translation.c.entity == entity, translation.c.entity_id.in_(part)
+            ),
+        )
+        for row in rows:
+            found.setdefault(row.entity_id, {}).setdefault(row.locale, {})[row.field] = row.value
+    return found
+
+
+async def page(
+    *,
+    session: AsyncSession,
+    table: str,
+    where: Sequence[ColumnElement[bool]],
+    order: str,
+    number: int,
+    per_page: int,
+) -> tuple[list[Row], int]:
+    """One page of `table`'s rows matching `where`, by `order` then id, and how many match."""
+    hsds = HSDS[table]
+    query = select(hsds)
+    for clause in where:
+        query = query.where(clause)
+    total = (
+        await execute(session, select(func.count()).select_from(query.subquery()))
+    ).scalar_one()
+    rows = await execute(
+        session,
+        query.order_by(hsds.c[order], hsds.c.id).offset((number - 1) * per_page).limit(per_page),
+    )
+    return [dict(r._mapping) for r in rows], int(total)
+
+
+def _words(column: ColumnElement[Any], words: str | None) -> list[ColumnElement[bool]]:
+    return [func.lower(column).contains(w.lower(), autoescape=True) for w in (words or "").split()]
+
+
+def service_filters(
+    *,
+    ids: list[str] | None,
+    organization_id: str | None,
+    taxonomy_term_id: str | None,
+    words: str | None,
+    modified_after: datetime | None,
+) -> list[ColumnElement[bool]]:
+    """What a services page keeps: ids, organisation, a taxonomy term, words in the name."""
+    service = HSDS["service"]
+    where: list[ColumnElement[bool]] = []
+    if ids is not None:
+        where.append(service.c.id.in_(ids))
+    if organization_id:
+        where.append(service.c.organization_id == organization_id)
+    if taxonomy_term_id:
+        attribute = HSDS["attribute"]
+        where.append(
+            service.c.id.in_(
+                select(attribute.c.link_id).where(attribute.c.taxonomy_term_id == taxonomy_term_id)
+            )
+        )
+    where += _words(service.c.name, words)
+    if modified_after:
+        where.append(service.c.last_modified >= modified_after.isoformat())
+    return where
+
+
+def organization_filters(*, ids: list[str] | None, words: str | None) -> list[ColumnElement[bool]]:
+    """What an organizations page keeps: ids and words in the name."""
+    organization = HSDS["organization"]
+    where = [organization.c.id.in_(ids)] if ids is not None else []
+    return where + _words(organization.c.name, words)
+
+
+async def every(*, session: AsyncSession, table: str, by_name: bool = False) -> list[Row]:
+    """Every row of `table`, by id (or by name, then id)."""
+    hsds = HSDS[table]
+    order = (hsds.c.name, hsds.c.id) if by_name else (hsds.c.id,)
+    return [dict(r._mapping) for r in await execute(session, select(hsds).order_by(*order))]
+
+
+async def _child_ids(session: AsyncSession, parent: str, ids: Sequence[str]) -> dict[str, set[str]]:
+    """Every descendant of these records, by table, following HSDS nesting (not references)."""
+    found: dict[str, set[str]] = {}
+    for child in set(ARRAYS.get(parent, {}).values()):
+        if child == "location":
+            continue  # locations are shared records, never owned by what points at them
+        column, fixed = link_of(parent, child)
+        table = HSDS[child]
+        for part in chunks(list(ids)):
+            condition: Any = table.c[column].in_(part)
+            for name, value in fixed.items():
+                condition = and_(condition, table.c[name] == value)
+            rows = await execute(session, select(table.c.id).where(condition))
+            found.setdefault(child, set()).update(rows.scalars().all())
+    for child, child_ids in list(found.items()):
+        if child_ids:
+            for table_name, more in (await _child_ids(session, child, list(child_ids))).items():
+                found.setdefault(table_name, set()).update(more)
+    return found
+
+
+async def delete_records(*, session: AsyncSession, table: str, ids: Sequence[str]) -> None:
+    """Deletes records with everything nested under them and their translations."""
+    if not ids:
+        return
+    doomed = await _child_ids(session, table, ids)
+    doomed.setdefault(table, set()).update(ids)
+    for name, doomed_ids in doomed.items():
+        for part in chunks(sorted(doomed_ids)):
+            await execute(session, delete(HSDS[name]).where(HSDS[name].c.id.in_(part)))
+            await execute(
+                session,
+                delete(translation).where(
+                    translation.c.entity == name, translation.c.entity_id.in_(part)
+                ),
+            )
+        if name == "service":
+            for part in chunks(sorted(doomed_ids)):
+                await execute(
+                    session, delete(service_profile).where(service_profile.c.service_id.in_(part))
+                )
+
+
+async def write(*, session: AsyncSession, batch: Batch, time_zone: str) -> None:
+    """Writes the batch: replaced child sets first, then every row as an upsert by id."""
+    for child, column, parent_id in sorted(batch.replaced):
+        table = HSDS[child]
+        keep = [
+            row_id
+            for row_id, row in batch.rows.get(child, {}).items()
+            if row.get(column) == parent_id
+        ]
+        query = select(table.c.id).where(table.c[column] == parent_id)
+        if keep:
+            query = query.where(table.c.id.not_in(keep))
+        stale = (await execute(session, query)).scalars().all()
+        await delete_records(session=session, table=child, ids=list(stale))
+    for name, rows in batch.rows.items():
+        table = HSDS[name]
+        for part in chunks(list(rows)):
+            await execute(session, delete(table).where(table.c.id.in_(part)))
+        for part in chunks(list(rows.values())):
+            await execute(session, insert(table), list(part))
+    await _write_translations(session, batch)
+    await _write_service_profiles(session, batch, time_zone=time_zone)
+    await _write_location_profiles(session, batch)
+
+
+async def _write_translations(session: AsyncSession, batch: Batch) -> None:
+    for part in chunks(list(batch.translations)):
+        await execute(
+            session,
+            delete(translation).where(
+                tuple_(translation.c.entity, translation.c.entity_id).in_(part)
+            ),
+        )
+    rows = [
+        {"entity": entity, "entity_id": entity_id, "locale": locale, "field": name, "value": value}
+        for (entity, entity_id), locales in batch.translations.items()
+        for locale, fields in locales.items()
+        for name, value in fields.items()
+    ]
+    for part in chunks(rows):
+        await execute(session, insert(translation), list(part))
+
+
+def _new_profile(service_id: str, time_zone: str) -> Row:
+    return {
+        "service_id": service_id,
+        "accepting_referrals": None,
+        "waitlist_weeks": None,
+        "waitlist_length": None,
+        "capacity_updated_at": None,
+        "referral_method": None,
+        "referral_instructions": None,
+        "response_days": None,
+        "time_zone": time_zone,
+        "closes_on_public_holidays": True,
+        "version": 0,
+    }
+
+
+async def _write_service_profiles(session: AsyncSession, batch: Batch, *, time_zone: str) -> None:
+    now = datetime.now(UTC)
+    service_ids = sorted(batch.service_ids)
+    existing: dict[str, Row] = {}
+    for part in chunks(service_ids):
+        rows = await execute(
+            session, select(service_profile).where(service_profile.c.service_id.in_(part))
+        )
+        existing.update({row.service_id: dict(row._mapping) for row in rows})
+        await execute(
+            session, delete(service_profile).where(service_profile.c.service_id.in_(part))
+        )
+    profiles = []
+    for service_id in service_ids:
+        profile = existing.get(service_id) or _new_profile(service_id, time_zone)
+        profile.update(batch.service_profiles.get(service_id, {}))
+        profile["version"] = int(profile["version"]) + 1
+        profile["updated_at"] = now
+        profiles.append(profile)
+    for part in chunks(profiles):
+        await execute(session, insert(service_profile), list(part))
+
+
+async def _write_location_profiles(session: AsyncSession, batch: Batch) -> None:
+    locations = batch.rows.get("location", {})
+    location_ids = sorted(locations)
+    for part in chunks(location_ids):
+        await execute(
+            session, delete(location_profile).where(location_profile.c.location_id.in_(part))
+        )
+    profile_rows: list[Row] = []
+    for location_id in location_ids:
+        profile = batch.location_profiles.get(
+            location_id, {"confidential": False, "district": None}
+        )
+        district = profile.get("district")
+        lat, lng = locations[location_id].get("latitude"), locations[location_id].get("longitude")
+        if district is None and valid_point(lat, lng):
+            district = nearest_district(float(lat), float(lng)).id  # type: ignore[arg-type]
+        profile_rows.append(
+            {
+                "location_id": location_id,
+                "district": district,
+                "confidential": bool(profile.get("confidential")),
+            }
+        )
+    for part in chunks(profile_rows):
+        await execute(session, insert(location_profile), list(part))

@@ -1,0 +1,142 @@
+"""The HSDS 3.0 tabular package: CSV files and their `datapackage.json`, read, written, zipped."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Mapping
+from typing import Any
+
+from harbour_directory.hsds.fields import CSV_FILES, FIELDS, REQUIRED
+from harbour_directory.hsds.ingest import Batch, scalar
+from harbour_kit.errors import ValidationFailed
+
+_TYPES = {"string": "string", "number": "number", "date": "date", "datetime": "datetime"}
+
+
+def ingest_tabular(files: Mapping[str, str]) -> Batch:
+    """Reads an HSDS tabular package: CSV text by file name (`services.csv`, …)."""
+    batch = Batch()
+    by_file = {path: table for table, path in CSV_FILES.items()}
+    unknown = sorted(set(files) - set(by_file) - {"datapackage.json"})
+    for name in unknown:
+        batch.fail(name, "is not an HSDS tabular file")
+    for path, text in files.items():
+        table = by_file.get(path)
+        if table is None:
+            continue
+        kinds = dict(FIELDS[table])
+        reader = csv.DictReader(io.StringIO(text))
+        header = reader.fieldnames or []
+        for column in header:
+            if column not in kinds:
+                batch.fail(f"{path} line 1", f"unknown column {column!r}")
+        for name in REQUIRED[table]:
+            if name not in header:
+                batch.fail(f"{path} line 1", f"missing required column {name!r}")
+        for line, record in enumerate(reader, start=2):
+            where = f"{path} line {line}"
+            row: dict[str, Any] = {name: None for name in kinds}
+            for column, raw in record.items():
+                if column not in kinds or column is None:
+                    continue
+                value: Any = raw if raw != "" else None
+                if value is not None and kinds[column] == "number":
+                    try:
+                        value = float(value)
+                    except ValueError:
+                        batch.fail(f"{where}, {column}", f"must be a number, not {raw!r}")
+                        continue
+                row[column] = scalar(batch, kinds[column], value, f"{where}, {column}")
+            for name in REQUIRED[table]:
+                if row.get(name) is None and not (table == "address" and name == "postal_code"):
+                    batch.fail(f"{where}, {name}", "is required")
+            if row.get("id"):
+                if row["id"] in batch.rows.get(table, {}):
+                    batch.fail(f"{where}, id", f"duplicate id {row['id']!r}")
+                batch.add(table, row)
+    batch.raise_problems()
+    return batch
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _resource(table: str, path: str) -> dict[str, Any]:
+    return {
+        "name": table,
+        "path": path,
+        "format": "csv",
+        "mediatype": "text/csv",
+        "profile": "tabular-data-resource",
+        "schema": {
+            "fields": [
+                {
+                    "name": name,
+                    "type": _TYPES[kind],
+                    "constraints": {"required": name in REQUIRED[table]},
+                }
+                for name, kind in FIELDS[table]
+            ],
+            "primaryKey": "id",
+        },
+    }
+
+
+def package(rows: Mapping[str, list[dict[str, Any]]]) -> dict[str, str]:
+    """The package of these rows (by table): one CSV per HSDS table and `datapackage.json`."""
+    files: dict[str, str] = {}
+    for table, path in CSV_FILES.items():
+        columns = [name for name, _ in FIELDS[table]]
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        for row in rows.get(table, []):
+            writer.writerow([_cell(row[c]) for c in columns])
+        files[path] = buffer.getvalue()
+    resources = [_resource(table, path) for table, path in CSV_FILES.items()]
+    files["datapackage.json"] = json.dumps(
+        {"name": "harbour-hsds", "profile": "tabular-data-package", "resources": resources},
+        indent=2,
+    )
+    return files
+
+
+def zipped(files: Mapping[str, str]) -> bytes:
+    """The files in one zip archive."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def unzip(data: bytes) -> dict[str, str]:
+    """The CSV files of an uploaded zip, by file name (folders inside the zip are ignored)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as error:
+        raise ValidationFailed(
+            "The upload is not a zip file.", errors=[{"field": "file", "message": str(error)}]
+        ) from None
+    files: dict[str, str] = {}
+    with archive:
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            name = info.filename.rsplit("/", 1)[-1]
+            try:
+                files[name] = archive.read(info).decode("utf-8-sig")
+            except UnicodeDecodeError:
+                raise ValidationFailed(
+                    "A file in the upload is not UTF-8 text.",
+                    errors=[{"field": name, "message": "must be UTF-8 CSV"}],
+                ) from None
+    return files

@@ -1,0 +1,1 @@
+"""Changing the directory: org admins' edits, network admins' imports, and their events."""

@@ -1,0 +1,27 @@
+"""Response shapes of directory changes."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from harbour_directory.schemas import Instant
+
+
+class ImportSummary(BaseModel):
+    """What an import changed."""
+
+    services: int = Field(description="Services written")
+    organizations: int
+    locations: int
+    warnings: list[str] = Field(description="What was imported but cannot be shown in full")
+
+
+class IntakePublic(BaseModel):
+    """A service's intake capacity after a change."""
+
+    service_id: str
+    accepting_referrals: bool | None
+    waitlist_weeks: int | None
+    waitlist_length: int | None
+    updated_at: Instant | None
+    version: int

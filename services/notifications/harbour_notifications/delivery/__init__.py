@@ -1,1 +1,0 @@
-"""Delivery: the channels and the worker that sends, retries and gives up."""

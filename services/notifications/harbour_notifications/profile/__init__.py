@@ -1,0 +1,1 @@
+"""Recipients' profiles: how each staff member is reached, and their choices per type."""

@@ -1,0 +1,1 @@
+"""Claimants and their consents, recorded by the referrer's organisation."""

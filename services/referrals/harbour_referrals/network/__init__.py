@@ -1,0 +1,1 @@
+"""What the network sees as a whole: figures without personal data, and the retention purge."""

@@ -1,0 +1,1 @@
+"""Messages on a referral between its two organisations."""
