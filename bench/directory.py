@@ -32,7 +32,6 @@ import os
 import random
 import re
 import shutil
-import socket
 import statistics
 import sys
 import tempfile
@@ -49,6 +48,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import support
 from bench.synthetic import TOP_LEVEL, load_postgres
 from harbour_directory.geo.gazetteer import DISTRICTS
 from harbour_directory.main import MIGRATIONS
@@ -225,13 +225,6 @@ async def prepare(server: str, size: int) -> float:
 # --- the service under test ----------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 class DirectoryServer:
     """`harbour-directory serve` in a subprocess, on a free port, with its own event namespace."""
 
@@ -240,7 +233,7 @@ class DirectoryServer:
         self.nats_url = nats_url
         self.scratch = scratch
         self.namespace = "bench" + uuid.uuid4().hex[:8]
-        self.port = free_port()
+        self.port = support.free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = scratch / f"directory-{self.port}.log"
         self.process: asyncio.subprocess.Process | None = None

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -29,6 +28,7 @@ from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import support
 from harbour_directory.hsds.ingest import ingest_documents
 from harbour_directory.listings import service as listings
 from harbour_directory.main import MIGRATIONS as DIRECTORY_MIGRATIONS
@@ -42,14 +42,8 @@ from harbour_referrals.main import build_service as build_referrals
 from harbour_referrals.settings import ReferralsSettings
 from tests.harness import LocalNats, create_database, drop_database
 
-ORG = "0e8f1a52-0000-4000-8000-0000000bench"
+ORG = "0e8f1a52-0000-4000-8000-00000000b0c5"
 ADMIN = Principal(sub="bench", org_id=ORG, roles=frozenset({Role.ORG_ADMIN}))
-
-
-def _percentiles(values: list[float]) -> tuple[float, float, float]:
-    ordered = sorted(values)
-    cut = statistics.quantiles(ordered, n=100, method="inclusive")
-    return cut[49], cut[94], cut[98]
 
 
 async def raw_jetstream(url: str, count: int, rate: float) -> list[float]:
@@ -102,7 +96,7 @@ async def harbour_path(
     await referrals.start()
     started = time.perf_counter()
     for i in range(count):
-        document = {"id": f"bench-{i}", "organization_id": ORG, "name": f"Service {i}"}
+        document = {"id": str(uuid.uuid4()), "organization_id": ORG, "name": f"Service {i}"}
         batch = ingest_documents("service", [{**document, "status": "active"}])
         async with directory.uow() as session:
             await listings.save(
@@ -135,7 +129,7 @@ async def harbour_path(
 
 
 def _row(label: str, latencies: list[float], throughput: float | None = None) -> str:
-    p50, p95, p99 = _percentiles(latencies)
+    p50, p95, p99 = support.percentiles(latencies)
     rate = f"{throughput:8.0f}/s" if throughput else "         "
     return (
         f"  {label:<28} n={len(latencies):<5} p50={p50 * 1000:7.1f} ms  "
@@ -158,7 +152,7 @@ async def main() -> None:
             print(f"offered rate {rate:.0f} events/s, {args.count} events")
             baseline = await raw_jetstream(server.url, args.count, rate)
             print(_row("raw JetStream (baseline)", baseline))
-            base_p99 = _percentiles(baseline)[2]
+            base_p99 = support.percentiles(baseline)[2]
             backends = ["sqlite"] + (["postgresql"] if pg_admin else [])
             for backend in backends:
                 if backend == "sqlite":
@@ -174,7 +168,7 @@ async def main() -> None:
                 print(_row(f"outbox→consumer ({backend})", latencies, throughput))
                 print(
                     f"  {'':<28} p99 ratio to baseline: "
-                    f"{_percentiles(latencies)[2] / base_p99:.1f}x"
+                    f"{support.percentiles(latencies)[2] / base_p99:.1f}x"
                 )
                 if backend == "postgresql" and pg_admin:
                     for url in urls:

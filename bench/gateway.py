@@ -62,7 +62,6 @@ from harbour_kit.crypto import generate_key_setting
 from harbour_kit.keys import ensure_keypair
 from harbour_kit.migrations import upgrade
 from harbour_referrals.main import MIGRATIONS as REFERRALS_MIGRATIONS
-from tests.harness import free_port
 from tests.sample import CLAIM_ADVICE, LEGAL_CLINIC, SMALL
 
 PREFIX = "harbour_bench_gw_"
@@ -342,7 +341,7 @@ async def start_gateway(
     if profile_to is None:
         replica = await start_replica("gateway", env, scratch)
     else:
-        port = free_port()
+        port = support.free_port()
         log = (scratch / f"gateway-profiled-{port}.log").open("wb")
         process = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -564,7 +563,7 @@ async def main() -> None:
                 "GATEWAY_DIRECTORY_URL": directory.base,
                 "GATEWAY_REFERRALS_URL": referrals.base,
                 # Nothing measured here calls notifications; an unused port keeps it out.
-                "GATEWAY_NOTIFICATIONS_URL": f"http://127.0.0.1:{free_port()}",
+                "GATEWAY_NOTIFICATIONS_URL": f"http://127.0.0.1:{support.free_port()}",
                 "GATEWAY_WORKERS": str(args.workers),
                 # Anonymous search is rate-limited per address; the load comes from one.
                 "GATEWAY_SEARCH_RATE_LIMIT": "1000000/minute",

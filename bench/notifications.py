@@ -29,8 +29,6 @@ import json
 import os
 import re
 import shutil
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -86,23 +84,6 @@ STAGES = (  # from the rows the server wrote (wall clock) and the bench's own st
     ("queue", "handler → delivery worker took the e-mail (commit, poll, queue)"),
     ("send", "worker took it → SMTP accepted (render, connect, dialogue)"),
 )
-
-
-def _percentiles(values: list[float]) -> tuple[float, float, float, float]:
-    """p50, p95, p99, max (NaN when empty)."""
-    if not values:
-        nan = float("nan")
-        return nan, nan, nan, nan
-    if len(values) < 2:
-        return values[0], values[0], values[0], values[0]
-    cut = statistics.quantiles(sorted(values), n=100, method="inclusive")
-    return cut[49], cut[94], cut[98], max(values)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -835,7 +816,8 @@ async def run_rate(bench: Bench, rate: float, seconds: float) -> Result:
 
 
 def _ms(values: list[float]) -> str:
-    p50, p95, p99, top = _percentiles(values)
+    p50, p95, p99 = support.percentiles(values)
+    top = max(values) if values else float("nan")
     return (
         f"p50 {p50 * 1000:7.1f}  p95 {p95 * 1000:7.1f}  p99 {p99 * 1000:7.1f}"
         f"  max {top * 1000:7.1f} ms"
@@ -862,7 +844,7 @@ def report(result: Result) -> list[str]:
     ]
     for stage, label in STAGES:
         values = result.stages[stage]
-        p50, _, p99, _ = _percentiles(values)
+        p50, _, p99 = support.percentiles(values)
         lines.append(f"    {label:<66} p50 {p50 * 1000:7.1f}  p99 {p99 * 1000:7.1f} ms")
     pg = f", PostgreSQL backends {result.pg_cpu:.1f} s" if result.pg_cpu is not None else ""
     lines.append(
@@ -877,7 +859,7 @@ def report(result: Result) -> list[str]:
         f" attempts; {result.rows.applied_events} events applied, {result.rows.inbox_rows} inbox"
         f" rows (2 roles each); JetStream consumer: {result.consumer}"
     )
-    p99 = _percentiles(result.both)[2]
+    p99 = support.percentiles(result.both)[2]
     met = result.both and p99 <= TARGET_P99 and not result.missing_email + result.missing_inbox
     lines.append(
         f"  p99 (e-mail and inbox) {p99 * 1000:.0f} ms ≤ {TARGET_P99 * 1000:.0f} ms:"
@@ -904,7 +886,7 @@ async def bench_main(args: argparse.Namespace) -> None:
     databases: list[Database] = []
     watch: InboxWatch | None = None
     sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(sink, hostname="127.0.0.1", port=support.free_port())
     print(
         f"notifications: event → inbox + e-mail, backend {args.backend}, rates "
         f"{', '.join(f'{r:.0f}' for r in rates)}/s for {seconds:.0f} s each, "
@@ -930,7 +912,7 @@ async def bench_main(args: argparse.Namespace) -> None:
         env = {
             **os.environ,
             "NOTIFICATIONS_DATABASE_URL": url,
-            "NOTIFICATIONS_PORT": str(_free_port()),
+            "NOTIFICATIONS_PORT": str(support.free_port()),
             "NOTIFICATIONS_SMTP_HOST": "127.0.0.1",
             "NOTIFICATIONS_SMTP_PORT": str(controller.port),
             "NOTIFICATIONS_DELIVERY_POLL_INTERVAL": "0.05",
@@ -943,7 +925,7 @@ async def bench_main(args: argparse.Namespace) -> None:
             key, _, value = setting.partition("=")
             env[key] = value
         for replica in range(args.replicas):
-            env["NOTIFICATIONS_PORT"] = str(_free_port())
+            env["NOTIFICATIONS_PORT"] = str(support.free_port())
             profile = scratch / f"server{replica}.samples.json" if args.profile else None
             servers.append(start_server(env, scratch, replica, profile))
         for server in servers:
@@ -987,7 +969,8 @@ async def bench_main(args: argparse.Namespace) -> None:
         print()
         print("summary (end-to-end = later of e-mail accepted and inbox row visible)")
         for result in results:
-            p50, p95, p99, top = _percentiles(result.both)
+            p50, p95, p99 = support.percentiles(result.both)
+            top = max(result.both) if result.both else float("nan")
             unfinished = result.published - len(result.both)
             print(
                 f"  {result.rate:5.0f}/s  p50 {p50 * 1000:6.0f}  p95 {p95 * 1000:6.0f}"
@@ -1000,7 +983,7 @@ async def bench_main(args: argparse.Namespace) -> None:
         at_target = [r for r in results if r.rate >= TARGET_RATE]
         if at_target:
             r = at_target[0]
-            p99 = _percentiles(r.both)[2]
+            p99 = support.percentiles(r.both)[2]
             met = p99 <= TARGET_P99 and not r.missing_email + r.missing_inbox
             print(
                 f"  target p99 ≤ {TARGET_P99 * 1000:.0f} ms at {TARGET_RATE:.0f} events/s: "

@@ -22,8 +22,6 @@ import asyncio
 import contextlib
 import os
 import shutil
-import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -96,20 +94,6 @@ PLAIN_MOVES = [  # (step, from, to, actor, actor org)
     ("accept", "received", "accepted", "partner-1", PARTNER_ORG),
     ("complete", "accepted", "completed", "partner-1", PARTNER_ORG),
 ]
-
-
-def _percentiles(values: list[float]) -> tuple[float, float, float]:
-    if len(values) < 2:
-        only = values[0] if values else float("nan")
-        return only, only, only
-    cut = statistics.quantiles(sorted(values), n=100, method="inclusive")
-    return cut[49], cut[94], cut[98]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _with_database(admin_url: str, name: str) -> str:
@@ -499,10 +483,10 @@ def table(title: str, run: Run) -> list[str]:
     for step in STEPS:
         values = run.latencies[step]
         if values:
-            p50, p95, p99 = _percentiles(values)
+            p50, p95, p99 = support.percentiles(values)
             lines.append(f"    {step:<12} {len(values):>5} {_ms(p50)} {_ms(p95)} {_ms(p99)}")
     if run.all:
-        p50, p95, p99 = _percentiles(run.all)
+        p50, p95, p99 = support.percentiles(run.all)
         lines.append(f"    {'all':<12} {len(run.all):>5} {_ms(p50)} {_ms(p95)} {_ms(p99)}")
     lines.append(
         f"    {len(run.all)} transitions in {run.wall:.2f} s = {run.rate:.0f} transitions/s"
@@ -565,7 +549,7 @@ async def main() -> None:
         env = {
             **os.environ,
             "REFERRALS_DATABASE_URL": dsn.replace("postgresql://", "postgresql+asyncpg://"),
-            "REFERRALS_PORT": str(_free_port()),
+            "REFERRALS_PORT": str(support.free_port()),
             "HARBOUR_NATS_URL": args.nats_url,
             "HARBOUR_EVENTS_NAMESPACE": namespace,
             "HARBOUR_JWT_PUBLIC_KEY_FILE": str(public_path),
@@ -619,7 +603,7 @@ async def main() -> None:
         print()
         print("summary")
         if run.all and plain.all:
-            p95, plain_p95 = _percentiles(run.all)[1], _percentiles(plain.all)[1]
+            p95, plain_p95 = support.percentiles(run.all)[1], support.percentiles(plain.all)[1]
             print(
                 f"  HTTP      {run.rate:7.0f} transitions/s   p95 {p95 * 1000:7.1f} ms\n"
                 f"  plain SQL {plain.rate:7.0f} transitions/s   p95 {plain_p95 * 1000:7.1f} ms\n"

@@ -56,7 +56,6 @@ from harbour_kit.crypto import generate_key_setting
 from harbour_kit.keys import ensure_keypair
 from harbour_kit.migrations import upgrade
 from harbour_referrals.main import MIGRATIONS as REFERRALS_MIGRATIONS
-from tests.harness import free_port
 
 PREFIX = "harbour_bench_scale_"
 WARM_UP = 2.0  # seconds of each phase before measuring
@@ -78,7 +77,7 @@ class Replica:
 
 async def start_replica(service: str, env: dict[str, str], scratch: Path) -> Replica:
     """Starts one replica on a free port (it binds only loopback)."""
-    port = free_port()
+    port = support.free_port()
     prefix = service.upper()
     log = (scratch / f"{service}-{port}.log").open("wb")
     process = await asyncio.create_subprocess_exec(

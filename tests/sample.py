@@ -16,6 +16,7 @@ DETENTION_VISITS = "5a0c0002-0000-4000-8000-000000000002"
 
 
 def _service(service_id: str, name: str, category: str, accepting: bool) -> dict[str, Any]:
+    # HSDS ids are UUIDs: the service-at-location and location ids end in 5a1 and 10c.
     return {
         "id": service_id,
         "name": name,
@@ -25,9 +26,9 @@ def _service(service_id: str, name: str, category: str, accepting: bool) -> dict
         "intake": {"accepting_referrals": accepting},
         "service_at_locations": [
             {
-                "id": f"{service_id[:-3]}sal",
+                "id": f"{service_id[:-3]}5a1",
                 "location": {
-                    "id": f"{service_id[:-3]}loc",
+                    "id": f"{service_id[:-3]}10c",
                     "location_type": "physical",
                     "name": f"{name} office",
                     "latitude": 22.3305,

@@ -61,7 +61,7 @@ def test_every_json_example_has_a_kind() -> None:
 
 async def admin_directory(start_service: StartService, backend: str, mint: Mint) -> Running:
     directory = await start_service("directory", backend)
-    from harbour_directory.main import ensure_taxonomies
+    from harbour_directory.taxonomy.service import ensure_taxonomies
 
     await ensure_taxonomies(directory.service, directory.service.settings)  # type: ignore[arg-type]
     return directory

@@ -10,7 +10,12 @@ from sqlalchemy import select
 
 from harbour_directory.demo import FIXTURES, sample_directory
 from harbour_directory.seed import seed
-from harbour_kit.contracts import ServiceCapacityChanged, ServiceRemoved, ServiceUpserted
+from harbour_kit.contracts import (
+    ServiceCapacityChanged,
+    ServiceRemoved,
+    ServiceUpserted,
+    ServiceUpsertedV2,
+)
 from harbour_kit.db import execute
 from tests.conftest import Mint, Running, StartService, bearer
 
@@ -60,8 +65,10 @@ async def test_an_org_admin_edits_their_own_service_and_the_change_is_published(
     )
     assert [i["service"]["name"] for i in page.json()["contents"]] == ["尖沙咀難民法律諮詢示例"]
     events = (await outbox(directory))[len(before) :]
-    assert [e for e, _ in events] == [ServiceUpserted.event_type]
-    assert events[0][1]["name"] == document["name"]
+    # v1 for the consumers still on it, v2 beside it with the provider's name.
+    assert [e for e, _ in events] == [ServiceUpserted.event_type, ServiceUpsertedV2.event_type]
+    assert events[0][1]["name"] == events[1][1]["name"] == document["name"]
+    assert events[1][1]["organization_name"]
 
     intake = await directory.client.patch(
         f"/services/{TST_LEGAL}/intake",
@@ -70,9 +77,13 @@ async def test_an_org_admin_edits_their_own_service_and_the_change_is_published(
     )
     assert intake.status_code == 200, intake.text
     assert intake.json()["accepting_referrals"] is False
-    events = (await outbox(directory))[len(before) + 1 :]
-    assert [e for e, _ in events] == [ServiceUpserted.event_type, ServiceCapacityChanged.event_type]
-    assert events[1][1]["waitlist_weeks"] == 6 and events[0][1]["accepting_referrals"] is False
+    events = (await outbox(directory))[len(before) + 2 :]
+    assert [e for e, _ in events] == [
+        ServiceUpserted.event_type,
+        ServiceUpsertedV2.event_type,
+        ServiceCapacityChanged.event_type,
+    ]
+    assert events[2][1]["waitlist_weeks"] == 6 and events[0][1]["accepting_referrals"] is False
     accepting = await directory.client.get(
         "/service_at_locations",
         params={"near": "Chungking Mansions", "accepting_referrals": "true", "per_page": 100},

@@ -12,10 +12,15 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiosmtpd.controller import Controller
+from sqlmodel import select
 
+from harbour_directory.demo import sample_directory
+from harbour_directory.seed import seed
+from harbour_notifications.models import Listing
 from harbour_notifications.webhooks import signing
 from harbour_referrals.referrals import clocks
 from harbour_referrals.runtime import runtime_of
+from harbour_runner.personas import CARE_NETWORK, LEGAL_CLINIC
 from tests.conftest import Mint, Running, StartService, bearer, eventually
 from tests.harness import LocalNats, free_port
 from tests.referrals.conftest import DETAILS, NEEDS, PARTNER_ORG, REFERRER_ORG, World, make_world
@@ -465,3 +470,67 @@ async def test_a_near_deadline_reminds_the_partner_once_in_their_language(stack:
     assert acknowledged.status_code == 200
     assert await clocks.remind(runtime, near) == 0
     assert await clocks.remind(runtime, sent_at + timedelta(hours=150)) == 1
+
+
+async def test_each_side_hears_the_other_organisations_name(
+    start_service: StartService, mint: Mint, mailbox: Any
+) -> None:
+    box, port = mailbox
+    directory = await start_service("directory")
+    referrals = await start_service("referrals")
+    notifications = await start_service(
+        "notifications", smtp_port=port, delivery_backoff=0.2, delivery_poll_interval=0.05
+    )
+    await seed(directory.service)
+    clinic = next(o for o in sample_directory() if o["id"] == LEGAL_CLINIC)
+    casework = next(o for o in sample_directory() if o["id"] == CARE_NETWORK)
+    worker = bearer(mint("social_worker", org=CARE_NETWORK, sub="worker-names"))
+    partner = bearer(mint("partner_staff", org=LEGAL_CLINIC, sub="partner-names"))
+    for who, email in ((worker, "worker@casework.example"), (partner, "staff@clinic.example")):
+        saved = await notifications.client.put("/me", json={"email": email}, headers=who)
+        assert saved.status_code == 200
+    claimant = (await referrals.client.post("/claimants", json=DETAILS, headers=worker)).json()
+    consent = {
+        "claimant_id": claimant["id"],
+        "purpose": "legal",
+        "receiving_organization_ids": [LEGAL_CLINIC],
+        "data_categories": ["identity", "contact", "languages", "needs"],
+        "method": "verbal",
+    }
+    assert (await referrals.client.post("/consents", json=consent, headers=worker)).is_success
+    body = {
+        "claimant_id": claimant["id"],
+        "service_id": clinic["services"][0]["id"],
+        "purpose": "legal",
+        "send": True,
+    }
+
+    async def sent() -> dict[str, Any] | None:  # once the listing reached referrals
+        response = await referrals.client.post("/referrals", json=body, headers=worker)
+        return dict(response.json()) if response.status_code == 201 else None
+
+    referral = await eventually(sent, within=30)
+
+    async def names_known() -> bool:  # the directory's events have reached notifications too
+        async with notifications.service.factory() as session:
+            rows = (await session.exec(select(Listing))).all()
+        listed = {row.service_id for row in rows}
+        named = {row.organization_id for row in rows if row.organization_name}
+        return body["service_id"] in listed and {LEGAL_CLINIC, CARE_NETWORK} <= named
+
+    await eventually(names_known, within=60)
+    accepted = await referrals.client.post(
+        f"/referrals/{referral['id']}/actions/accept", json={"assignee": "p-1"}, headers=partner
+    )
+    assert accepted.status_code == 200
+
+    def text_to(address: str) -> str:
+        parts = [m for m in box.messages if m["X-Rcpt"] == address]
+        return "".join(str(p.get_payload(0).get_payload(decode=True).decode()) for p in parts)
+
+    async def both_told() -> bool:
+        return bool(text_to("worker@casework.example") and text_to("staff@clinic.example"))
+
+    await eventually(both_told, within=30)
+    assert str(clinic["name"]) in text_to("worker@casework.example")  # "… has accepted"
+    assert str(casework["name"]) in text_to("staff@clinic.example")  # "… from …"

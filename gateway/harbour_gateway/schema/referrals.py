@@ -22,6 +22,12 @@ from harbour_gateway.problems import (
     typed,
 )
 from harbour_gateway.schema.directory import Organization, Service
+from harbour_gateway.schema.referral_inputs import (
+    ClaimantInput,
+    ConsentInput,
+    ReferralFilter,
+    ReferralInput,
+)
 from harbour_gateway.schema.relay import Connection, Edge, PageInfo
 from harbour_kit.contracts.vocabulary import HoldReason, RejectReason
 
@@ -210,60 +216,6 @@ class ClaimantRecorded:
     id: strawberry.ID
 
 
-@strawberry.input(description="How to reach a claimant safely.")
-class SafeContactInput:
-    voicemail_ok: bool = False
-    sms_ok: bool = True
-    whatsapp_ok: bool = False
-    best_times: str = ""
-    notes: str = ""
-
-
-@strawberry.input(description="A claimant's details, stored encrypted.")
-class ClaimantInput:
-    name: str = strawberry.field(description="Name or alias")
-    alias: str | None = None
-    phone: str | None = None
-    email: str | None = None
-    safe_contact: SafeContactInput | None = None
-    languages: list[str] | None = None
-    interpreter_needed: bool = False
-
-
-@strawberry.input(description="Consent as the claimant gave it.")
-class ConsentInput:
-    claimant_id: strawberry.ID
-    purpose: str = strawberry.field(description="A top-level category, e.g. legal")
-    any_partner: bool = False
-    receiving_organization_ids: list[strawberry.ID] | None = None
-    data_categories: list[str] = strawberry.field(
-        description="identity, contact, languages, needs, vulnerability"
-    )
-    method: str = strawberry.field(description="verbal, written or guardian")
-    expires_at: str | None = None
-
-
-@strawberry.input(description="A new referral.")
-class ReferralInput:
-    claimant_id: strawberry.ID
-    service_id: strawberry.ID
-    purpose: str
-    urgency: str = "routine"
-    share: list[str] | None = strawberry.field(default=None, description="Data categories")
-    needs_summary: str = ""
-    vulnerability_flags: list[str] | None = None
-    candidates: list[strawberry.ID] | None = strawberry.field(
-        default=None, description="Services to try next, in order, if this one declines or expires"
-    )
-    recipient_worker: str | None = None
-    send: bool = strawberry.field(default=False, description="Send at once (needs consent)")
-
-
-@strawberry.input(description="Which referrals to list.")
-class ReferralFilter:
-    statuses: list[str] | None = None
-
-
 ReferralResult = Annotated[Referral | Forbidden, strawberry.union("ReferralResult")]
 ReferralChange = Annotated[
     Referral | NotFound | Forbidden | Conflict | ValidationProblem | ConsentMissing,
@@ -343,33 +295,27 @@ def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
+def _box(box: str, description: str, role: type) -> Any:
+    """A list of the organisation's referrals: those it sent, or its inbox."""
+
+    async def resolve(
+        info: Info, filter: ReferralFilter | None = None, first: int = 20, after: str | None = None
+    ) -> Referrals:
+        return await _list(info, box, filter, first, after)
+
+    return strawberry.field(
+        resolver=resolve, description=description, permission_classes=[SignedIn, role]
+    )
+
+
 @strawberry.type
 class ReferralsQuery:
-    @strawberry.field(
-        description="Referrals my organisation sent, newest first.",
-        permission_classes=[SignedIn, SocialWorker],
+    referrals: Referrals = _box(
+        "sent", "Referrals my organisation sent, newest first.", SocialWorker
     )
-    async def referrals(
-        self,
-        info: Info,
-        filter: ReferralFilter | None = None,
-        first: int = 20,
-        after: str | None = None,
-    ) -> Referrals:
-        return await _list(info, "sent", filter, first, after)
-
-    @strawberry.field(
-        description="Referrals sent to my organisation, newest first.",
-        permission_classes=[SignedIn, PartnerStaff],
+    inbox: Referrals = _box(
+        "inbox", "Referrals sent to my organisation, newest first.", PartnerStaff
     )
-    async def inbox(
-        self,
-        info: Info,
-        filter: ReferralFilter | None = None,
-        first: int = 20,
-        after: str | None = None,
-    ) -> Referrals:
-        return await _list(info, "inbox", filter, first, after)
 
     @strawberry.field(
         description="One referral with its history, if it is open to your organisation.",

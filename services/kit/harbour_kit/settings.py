@@ -9,6 +9,14 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
+def comma_list(value: object) -> object:
+    """Reads `a,b` (or `[a, b]`) from the environment as a list; other values pass unchanged."""
+    if isinstance(value, str):
+        text = value.strip().strip("[]")
+        return [part.strip().strip("\"'") for part in text.split(",") if part.strip()]
+    return value
+
+
 def _shared(name: str) -> AliasChoices:
     """Reads a setting shared by all services from its `HARBOUR_` variable."""
     return AliasChoices(f"HARBOUR_{name}")
@@ -55,10 +63,7 @@ class ServiceSettings(BaseSettings):
     @field_validator("events_backoff", "jwt_algorithms", "trusted_proxies", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
-        if isinstance(value, str):
-            text = value.strip().strip("[]")
-            return [part.strip().strip("\"'") for part in text.split(",") if part.strip()]
-        return value
+        return comma_list(value)
 
     @property
     def sqlite_default_url(self) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from harbour_kit.auth import Role
@@ -16,7 +17,7 @@ from harbour_kit.contracts import (
     ReferralDeadlineApproaching,
     ReferralTransitioned,
     ServiceCapacityChanged,
-    ServiceUpserted,
+    ServiceUpsertedV2,
 )
 from harbour_kit.events import Envelope, Handler
 from harbour_notifications.deliveries import service as deliveries
@@ -29,8 +30,8 @@ REFERRER = (Role.SOCIAL_WORKER.value,)
 
 
 async def on_listing(session: AsyncSession, envelope: Envelope) -> None:
-    """Keeps service names for message text, and tells org admins their listing changed."""
-    event = ServiceUpserted.model_validate(envelope.data)
+    """Keeps service and provider names for message text; tells org admins a listing changed."""
+    event = ServiceUpsertedV2.model_validate(envelope.data)
     listing = await session.get(Listing, event.service_id)
     if listing is None or listing.version < event.version:
         listing = listing or Listing(
@@ -44,6 +45,7 @@ async def on_listing(session: AsyncSession, envelope: Envelope) -> None:
             event.name,
             event.version,
         )
+        listing.organization_name = event.organization_name or None
         session.add(listing)
     await _tell_admins(
         session=session,
@@ -53,6 +55,19 @@ async def on_listing(session: AsyncSession, envelope: Envelope) -> None:
         kind="listing.published" if event.version == 1 else "listing.updated",
         facts={"service_name": event.name},
     )
+
+
+async def _organization_name(session: AsyncSession, organization_id: str) -> str:
+    """An organisation's public name, from any of its listings ("" when none is known)."""
+    found = (
+        await session.exec(
+            select(Listing.organization_name).where(
+                Listing.organization_id == organization_id,
+                col(Listing.organization_name).is_not(None),
+            )
+        )
+    ).first()
+    return found or ""
 
 
 async def on_capacity(session: AsyncSession, envelope: Envelope) -> None:
@@ -76,8 +91,19 @@ async def on_referral(session: AsyncSession, envelope: Envelope) -> None:
     """Inbox items, e-mails, SMS and webhooks for one referral transition."""
     event = ReferralTransitioned.model_validate(envelope.data)
     listing = await session.get(Listing, event.service_id)
+    recipient_name = (
+        listing.organization_name
+        if listing and listing.organization_name
+        else await _organization_name(session, event.recipient_organization_id)
+    )
     for route in deliveries.routes(event):
         recipient = route.side == "recipient"
+        # Each side hears the other organisation's name.
+        other = (
+            await _organization_name(session, event.referrer_organization_id)
+            if recipient
+            else recipient_name
+        )
         await _reach(
             session=session,
             envelope=envelope,
@@ -90,6 +116,7 @@ async def on_referral(session: AsyncSession, envelope: Envelope) -> None:
             context={
                 "reference": event.reference,
                 "service_name": listing.name if listing else "",
+                "organization_name": other,
                 "business_status": event.business_status,
                 "urgency": event.urgency,
             },
@@ -186,6 +213,6 @@ async def _reach(
 HANDLERS: dict[str, Handler] = {
     ReferralTransitioned.event_type: on_referral,
     ReferralDeadlineApproaching.event_type: on_deadline,
-    ServiceUpserted.event_type: on_listing,
+    ServiceUpsertedV2.event_type: on_listing,
     ServiceCapacityChanged.event_type: on_capacity,
 }

@@ -107,13 +107,15 @@ class Delivery(NotificationsModel, table=True):
 
 
 class Listing(NotificationsModel, table=True):
-    """A directory service's public name, kept from `directory.*` events for message text."""
+    """A directory service's and its provider's public names, kept from `directory.*` events
+    for message text."""
 
     __tablename__ = "listing"
 
     service_id: str = Field(primary_key=True, max_length=36)
-    organization_id: str = Field(max_length=36)
+    organization_id: str = Field(max_length=36, index=True)
     name: str = Field(max_length=200)
+    organization_name: str | None = Field(default=None, max_length=300)
     version: int
 
 

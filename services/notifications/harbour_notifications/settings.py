@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
-from harbour_kit.settings import ServiceSettings
+from harbour_kit.settings import ServiceSettings, comma_list
 
 
 class NotificationsSettings(ServiceSettings):
@@ -64,10 +64,7 @@ class NotificationsSettings(ServiceSettings):
     @classmethod
     def _split_commas(cls, value: object) -> object:
         """Reads `a,b` (or `[a, b]`) from the environment as a list."""
-        if isinstance(value, str):
-            text = value.strip().strip("[]")
-            return [part.strip().strip("\"'") for part in text.split(",") if part.strip()]
-        return value
+        return comma_list(value)
 
     @field_validator("webhook_allowed_private")
     @classmethod

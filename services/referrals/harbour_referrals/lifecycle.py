@@ -8,11 +8,15 @@ from enum import StrEnum
 from typing import Literal
 
 from harbour_kit.contracts.vocabulary import (
-    Action,
+    Action as Action,
+)
+from harbour_kit.contracts.vocabulary import (
     CancelReason,
     HoldReason,
     RejectReason,
-    Status,
+)
+from harbour_kit.contracts.vocabulary import (
+    Status as Status,
 )
 
 

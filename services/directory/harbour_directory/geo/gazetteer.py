@@ -142,7 +142,7 @@ def nearest_district(lat: float, lng: float) -> District:
     return min(DISTRICTS.values(), key=lambda d: (d.lat - lat) ** 2 + (d.lng - lng) ** 2)
 
 
-class Gazetteer(Geocoder):
+class Gazetteer(Geocoder):  # type: ignore[misc]  # geopy ships no type information
     """A geopy geocoder over the shipped Hong Kong gazetteer; needs no network."""
 
     def __init__(self) -> None:

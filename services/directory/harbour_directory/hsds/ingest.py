@@ -3,7 +3,9 @@
 Nothing is written here: `ingest_documents` (and `tabular.ingest_tabular` for CSV) turn documents
 into a `Batch` of rows, or raise `ValidationFailed` listing every problem with the place it was
 found (a JSON path such as `service_at_locations[0].location.latitude`, or a CSV file and line).
-`repository.write` writes a batch.
+Documents are first checked against the standard's JSON Schemas (`validation`: types, required
+fields, enums, formats; code `hsds-invalid`); the walk below then checks only Harbour's own
+rules. `repository.write` writes a batch.
 
 Harbour's additions ride along in the same documents as extra properties, which HSDS allows:
 `translations` on any record; on a service `categories`, `eligibility`, `intake`,
@@ -22,7 +24,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from harbour_directory.geo.gazetteer import DISTRICTS
+from harbour_directory.hsds import validation
 from harbour_directory.hsds.fields import ARRAYS, FIELDS, OBJECTS, REQUIRED
+from harbour_directory.hsds.validation import join as _join
 from harbour_directory.taxonomy import terms
 from harbour_kit.errors import ValidationFailed
 
@@ -60,7 +64,6 @@ TRANSLATABLE: dict[str, frozenset[str]] = {
 LOCALES = frozenset({"en", "zh-Hant", "zh-Hant-HK", "zh-Hans", "ur", "bn", "hi", "ne", "fr", "ar"})
 REFERRAL_METHODS = frozenset({"harbour", "phone", "email", "walk-in"})
 TRISTATE = frozenset({"yes", "no"})
-_KIND_NAMES = {"number": "a number", "date": "a date (YYYY-MM-DD)", "datetime": "a date-time"}
 
 
 @dataclass
@@ -97,32 +100,21 @@ class Batch:
         return set(self.rows.get("service", {}))
 
 
-def _join(path: str, key: str | int) -> str:
-    if isinstance(key, int):
-        return f"{path}[{key}]"
-    return f"{path}.{key}" if path else key
-
-
 def scalar(batch: Batch, kind: str, value: Any, where: str) -> Any:
-    """The column value for one HSDS field, or None after recording why it is refused."""
+    """The column value for one HSDS field whose type the schema has checked.
+
+    The schema leaves dates as free text; Harbour reads them, so they must be ISO dates.
+    """
     if value is None:
         return None
     if kind == "number":
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            batch.fail(where, "must be a number")
-            return None
         return float(value)
-    if not isinstance(value, str):
-        batch.fail(where, "must be a string")
-        return None
-    try:
-        if kind == "date":
+    if kind == "date":
+        try:
             date.fromisoformat(value)
-        elif kind == "datetime":
-            datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        batch.fail(where, f"must be {_KIND_NAMES[kind]}, not {value!r}")
-        return None
+        except ValueError:
+            batch.fail(where, "must be a date (YYYY-MM-DD)")
+            return None
     return value
 
 
@@ -143,20 +135,16 @@ class Walker:
         self.strict = strict  # Harbour's own edits: coordinates must be on the globe
 
     def record(
-        self, table: str, doc: Any, where: str, parent: tuple[str, str] | None = None
-    ) -> str | None:
+        self, table: str, doc: Mapping[str, Any], where: str, parent: tuple[str, str] | None = None
+    ) -> str:
+        """Adds one record checked against the schema, and what is nested in it; returns its id."""
         batch = self.batch
-        if not isinstance(doc, Mapping):
-            batch.fail(where or table, f"must be an HSDS {table} object")
-            return None
         for name in REQUIRED[table]:
-            linked = parent is not None and name == parent[0]
-            no_postcode = table == "address" and name == "postal_code" and doc.get(name) == ""
-            if doc.get(name) in (None, "") and not (linked or no_postcode):
-                batch.fail(_join(where, name), "is required")
-        record_id = doc.get("id")
-        if not isinstance(record_id, str) or not record_id.strip():
-            return None
+            # Hong Kong addresses have no postcode; other required text may not be blank.
+            no_postcode = table == "address" and name == "postal_code"
+            if doc.get(name) == "" and not no_postcode:
+                batch.fail(_join(where, name), "must not be empty")
+        record_id = str(doc["id"])
         row: dict[str, Any] = {}
         for name, kind in FIELDS[table]:
             row[name] = scalar(batch, kind, doc.get(name), _join(where, name))
@@ -164,9 +152,7 @@ class Walker:
             row[parent[0]] = parent[1]
         for key, (target, column) in OBJECTS.get(table, {}).items():
             if isinstance(doc.get(key), Mapping):
-                target_id = self.record(target, doc[key], _join(where, key))
-                if target_id:
-                    row[column] = target_id
+                row[column] = self.record(target, doc[key], _join(where, key))
         batch.add(table, row)
         for key, child in ARRAYS.get(table, {}).items():
             if key in doc:
@@ -179,16 +165,14 @@ class Walker:
         return record_id
 
     def children(
-        self, table: str, parent_id: str, key: str, child: str, items: Any, where: str
+        self, table: str, parent_id: str, key: str, child: str, items: list[Any], where: str
     ) -> None:
-        if not isinstance(items, list):
-            self.batch.fail(where, "must be a list")
-            return
+        """Adds a record's nested list of `child` records: the complete set under that parent."""
         column, fixed = link_of(table, child)
         self.batch.replaced.add((child, column, parent_id))
         for index, item in enumerate(items):
             child_id = self.record(child, item, _join(where, index), (column, parent_id))
-            if child_id and fixed:
+            if fixed:
                 self.batch.rows[child][child_id].update(fixed)
 
     def translations(self, table: str, record_id: str, value: Any, where: str) -> None:
@@ -378,6 +362,10 @@ def ingest_documents(
     if kind not in KINDS:
         batch.fail("kind", f"must be one of {list(KINDS)}")
         batch.raise_problems()
+    documents = list(documents)
+    validation.refuse(
+        [p for i, doc in enumerate(documents) for p in validation.problems(kind, doc, f"[{i}]")]
+    )
     walker = Walker(batch, strict=strict)
     for index, doc in enumerate(documents):
         walker.record(kind, doc, f"[{index}]")

@@ -9,6 +9,7 @@ import zipfile
 from collections.abc import Mapping
 from typing import Any
 
+from harbour_directory.hsds import validation
 from harbour_directory.hsds.fields import CSV_FILES, FIELDS, REQUIRED
 from harbour_directory.hsds.ingest import Batch, scalar
 from harbour_kit.errors import ValidationFailed
@@ -17,48 +18,75 @@ _TYPES = {"string": "string", "number": "number", "date": "date", "datetime": "d
 
 
 def ingest_tabular(files: Mapping[str, str]) -> Batch:
-    """Reads an HSDS tabular package: CSV text by file name (`services.csv`, …)."""
+    """Reads an HSDS tabular package: CSV text by file name (`services.csv`, …).
+
+    The CSV text is read first (known files and columns, required cells, numbers); the records
+    read are then checked against the standard's JSON Schemas, as JSON documents are.
+    """
     batch = Batch()
     by_file = {path: table for table, path in CSV_FILES.items()}
     unknown = sorted(set(files) - set(by_file) - {"datapackage.json"})
     for name in unknown:
         batch.fail(name, "is not an HSDS tabular file")
+    read: list[tuple[str, str, dict[str, Any]]] = []
     for path, text in files.items():
         table = by_file.get(path)
-        if table is None:
-            continue
-        kinds = dict(FIELDS[table])
-        reader = csv.DictReader(io.StringIO(text))
-        header = reader.fieldnames or []
-        for column in header:
-            if column not in kinds:
-                batch.fail(f"{path} line 1", f"unknown column {column!r}")
-        for name in REQUIRED[table]:
-            if name not in header:
-                batch.fail(f"{path} line 1", f"missing required column {name!r}")
-        for line, record in enumerate(reader, start=2):
-            where = f"{path} line {line}"
-            row: dict[str, Any] = {name: None for name in kinds}
-            for column, raw in record.items():
-                if column not in kinds or column is None:
-                    continue
-                value: Any = raw if raw != "" else None
-                if value is not None and kinds[column] == "number":
-                    try:
-                        value = float(value)
-                    except ValueError:
-                        batch.fail(f"{where}, {column}", f"must be a number, not {raw!r}")
-                        continue
-                row[column] = scalar(batch, kinds[column], value, f"{where}, {column}")
-            for name in REQUIRED[table]:
-                if row.get(name) is None and not (table == "address" and name == "postal_code"):
-                    batch.fail(f"{where}, {name}", "is required")
-            if row.get("id"):
-                if row["id"] in batch.rows.get(table, {}):
-                    batch.fail(f"{where}, id", f"duplicate id {row['id']!r}")
-                batch.add(table, row)
+        if table is not None:
+            read += [(table, where, row) for where, row in _read(batch, table, path, text)]
     batch.raise_problems()
+    validation.refuse(
+        [
+            {"field": f"{where}, {p['field']}", "message": p["message"]}
+            for table, where, row in read
+            for p in validation.problems(table, _record(table, row))
+        ]
+    )
     return batch
+
+
+def _read(batch: Batch, table: str, path: str, text: str) -> list[tuple[str, dict[str, Any]]]:
+    """The rows of one CSV file, by line, added to the batch; what cannot be read is a problem."""
+    kinds = dict(FIELDS[table])
+    reader = csv.DictReader(io.StringIO(text))
+    header = reader.fieldnames or []
+    for column in header:
+        if column not in kinds:
+            batch.fail(f"{path} line 1", f"unknown column {column!r}")
+    for name in REQUIRED[table]:
+        if name not in header:
+            batch.fail(f"{path} line 1", f"missing required column {name!r}")
+    rows: list[tuple[str, dict[str, Any]]] = []
+    for line, record in enumerate(reader, start=2):
+        where = f"{path} line {line}"
+        row: dict[str, Any] = {name: None for name in kinds}
+        for column, raw in record.items():
+            if column not in kinds or column is None:
+                continue
+            value: Any = raw if raw != "" else None
+            if value is not None and kinds[column] == "number":
+                try:
+                    value = float(value)
+                except ValueError:
+                    batch.fail(f"{where}, {column}", "must be a number")
+                    continue
+            row[column] = scalar(batch, kinds[column], value, f"{where}, {column}")
+        for name in REQUIRED[table]:
+            if row.get(name) is None and not (table == "address" and name == "postal_code"):
+                batch.fail(f"{where}, {name}", "is required")
+        if row.get("id"):
+            if row["id"] in batch.rows.get(table, {}):
+                batch.fail(f"{where}, id", "duplicate id")
+            batch.add(table, row)
+            rows.append((where, row))
+    return rows
+
+
+def _record(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
+    """A CSV row as the JSON record the schema checks: an empty cell is an absent field."""
+    record = {name: value for name, value in row.items() if value is not None}
+    if table == "address":
+        record.setdefault("postal_code", "")  # Hong Kong addresses have no postcode
+    return record
 
 
 def _cell(value: Any) -> str:

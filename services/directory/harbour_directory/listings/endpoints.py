@@ -102,7 +102,9 @@ async def import_tabular(
 async def put_organization(
     organization_id: str, document: Document, principal: OrgAdmin, svc: ServiceDep
 ) -> Organization:
-    batch = service.organization_batch(organization_id=organization_id, document=document)
+    batch = service.organization_batch(
+        organization_id=organization_id, document=document, principal=principal
+    )
     return await _replace(
         svc=svc, batch=batch, model=Organization, record_id=organization_id, by=principal
     )
@@ -118,7 +120,7 @@ async def put_organization(
 async def put_service(
     service_id: str, document: Document, principal: OrgAdmin, svc: ServiceDep
 ) -> ServicePublic:
-    batch = service.service_batch(service_id=service_id, document=document)
+    batch = service.service_batch(service_id=service_id, document=document, principal=principal)
     return await _replace(
         svc=svc, batch=batch, model=ServicePublic, record_id=service_id, by=principal
     )

@@ -25,7 +25,12 @@ from harbour_directory.listings import repository
 from harbour_directory.listings.schemas import ImportSummary, IntakePublic
 from harbour_directory.search import projection
 from harbour_kit.auth import Principal, Role
-from harbour_kit.contracts import ServiceCapacityChanged, ServiceRemoved, ServiceUpserted
+from harbour_kit.contracts import (
+    ServiceCapacityChanged,
+    ServiceRemoved,
+    ServiceUpserted,
+    ServiceUpsertedV2,
+)
 from harbour_kit.contracts.directory import ServiceStatus
 from harbour_kit.errors import Forbidden, NotFound, ValidationFailed
 from harbour_kit.events.outbox import Outbox
@@ -160,23 +165,30 @@ async def publish_upserts(
     ids = sorted(set(service_ids))
     services = await hsds_repository.by_ids(session=session, table="service", ids=ids)
     profiles = await repository.profiles(session=session, service_ids=ids)
+    providers = await hsds_repository.by_ids(
+        session=session,
+        table="organization",
+        ids=[s.get("organization_id") or "" for s in services.values()],
+    )
     for service_id in ids:
         service, profile = services[service_id], profiles[service_id]
         accepting, weeks, length = _intake(profile)
         status = service.get("status") if service.get("status") in STATUSES else "inactive"
         organization_id = service.get("organization_id") or ""
         version = profile["version"]
+        facts = {
+            "service_id": service_id,
+            "organization_id": organization_id,
+            "name": service.get("name") or "",
+            "status": status,
+            "accepting_referrals": accepting,
+            "version": version,
+        }
+        provider = providers.get(organization_id, {}).get("name") or ""
+        # v1 for the consumers still on it, v2 (with the provider's name) beside it.
+        await outbox.add(session, ServiceUpserted(**facts), subject=service_id)
         await outbox.add(
-            session,
-            ServiceUpserted(
-                service_id=service_id,
-                organization_id=organization_id,
-                name=service.get("name") or "",
-                status=status,
-                accepting_referrals=accepting,
-                version=version,
-            ),
-            subject=service_id,
+            session, ServiceUpsertedV2(**facts, organization_name=provider), subject=service_id
         )
         if before is None or service_id not in before:
             continue
@@ -283,13 +295,26 @@ def _same_id(document: dict[str, Any], record_id: str) -> None:
     document["id"] = record_id
 
 
-def organization_batch(*, organization_id: str, document: dict[str, Any]) -> Batch:
+def _may_name(principal: Principal | None, organization_id: Any, what: str) -> None:
+    """Refuses, before the body is checked, a document an org admin may not send at all."""
+    if not is_network_admin(principal):
+        assert principal is not None
+        if organization_id != principal.org_id:
+            raise _refuse(what)
+
+
+def organization_batch(
+    *, organization_id: str, document: dict[str, Any], principal: Principal | None
+) -> Batch:
     """The checked rows of an organization document sent to its own path."""
     _same_id(document, organization_id)
+    _may_name(principal, organization_id, f"organization {organization_id}")
     return ingest_documents("organization", [document], strict=True)
 
 
-def service_batch(*, service_id: str, document: dict[str, Any]) -> Batch:
+def service_batch(
+    *, service_id: str, document: dict[str, Any], principal: Principal | None
+) -> Batch:
     """The checked rows of a service document sent to its own path; it names its organization."""
     _same_id(document, service_id)
     if not document.get("organization_id"):
@@ -297,6 +322,8 @@ def service_batch(*, service_id: str, document: dict[str, Any]) -> Batch:
             "A service names its organization.",
             errors=[{"field": "organization_id", "message": "is required"}],
         )
+    what = f"service {service_id} names another organization"
+    _may_name(principal, document["organization_id"], what)
     return ingest_documents("service", [document], strict=True)
 
 

@@ -170,13 +170,14 @@ def as_documents() -> list[dict[str, object]]:
     documents: list[dict[str, object]] = []
     for term in TERMS:
         name, description = TAXONOMIES[term.taxonomy]
+        parent = {"parent_id": term_id(term.parent_code)} if term.parent_code else {}
         documents.append(
             {
                 "id": term.id,
                 "code": term.code,
                 "name": term.en,
                 "description": term.en,
-                "parent_id": term_id(term.parent_code) if term.parent_code else None,
+                **parent,
                 "taxonomy": term.taxonomy,
                 "language": "en",
                 "taxonomy_detail": {

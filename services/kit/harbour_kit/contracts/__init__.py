@@ -4,6 +4,7 @@ from harbour_kit.contracts.directory import (
     ServiceCapacityChanged,
     ServiceRemoved,
     ServiceUpserted,
+    ServiceUpsertedV2,
 )
 from harbour_kit.contracts.notifications import DeliveryFailed, InboxChanged
 from harbour_kit.contracts.referrals import (
@@ -16,6 +17,7 @@ from harbour_kit.events.registry import ContractRegistry
 
 ALL_CONTRACTS: tuple[type[EventContract], ...] = (
     ServiceUpserted,
+    ServiceUpsertedV2,
     ServiceRemoved,
     ServiceCapacityChanged,
     ReferralTransitioned,
@@ -38,4 +40,5 @@ __all__ = [
     "ServiceCapacityChanged",
     "ServiceRemoved",
     "ServiceUpserted",
+    "ServiceUpsertedV2",
 ]

@@ -24,6 +24,23 @@ class ServiceUpserted(EventContract):
     version: int = Field(ge=1, description="Listing version; consumers keep the highest")
 
 
+class ServiceUpsertedV2(EventContract):
+    """A service was listed or changed, with its provider's public name.
+
+    Published beside v1 (same facts, same moment) until no consumer reads v1.
+    """
+
+    event_type: ClassVar[str] = "harbour.directory.service.upserted.v2"
+
+    service_id: str = Field(description="HSDS service id")
+    organization_id: str = Field(description="HSDS organization id of the provider")
+    organization_name: str = Field(description="Public name of the provider")
+    name: str = Field(description="Public name of the service")
+    status: ServiceStatus
+    accepting_referrals: bool
+    version: int = Field(ge=1, description="Listing version; consumers keep the highest")
+
+
 class ServiceRemoved(EventContract):
     """A service was taken out of the directory."""
 

@@ -45,7 +45,7 @@ HONG_KONG = ZoneInfo("Asia/Hong_Kong")
 def backoff(attempts: int, *, base: float, cap: float) -> float:
     """Seconds before the next try: exponential, capped, with full jitter in its upper half."""
     delay = min(cap, base * 2 ** max(0, attempts - 1))
-    return delay / 2 + random.uniform(0, delay / 2)  # noqa: S311 (jitter, not security)
+    return float(delay / 2 + random.uniform(0, delay / 2))  # noqa: S311 (jitter, not security)
 
 
 def _clock(text: str | None) -> time | None:

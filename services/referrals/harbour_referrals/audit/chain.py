@@ -101,7 +101,7 @@ def _intact(entry: Entry) -> bool:
         recomputed = entry_hash(**fields)
     except (TypeError, ValueError):  # content no longer encodes at all: certainly changed
         return False
-    return recomputed == stored
+    return bool(recomputed == stored)
 
 
 def next_entry(previous: Entry | None, **content: Unpack[Content]) -> Entry:
