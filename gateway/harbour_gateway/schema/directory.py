@@ -537,7 +537,8 @@ class DirectoryMutation:
                 "byday": h.days,
                 "opens_at": h.opens_at,
                 "closes_at": h.closes_at,
-                "description": h.description,
+                # HSDS text fields are strings: an absent description is left out, not null.
+                **({"description": h.description} if h.description is not None else {}),
             }
             for i, h in enumerate(hours)
         ]
