@@ -93,7 +93,9 @@ async def test_refer_accept_complete_across_both_consoles_with_live_status(
         await worker.click("#refer button[type=submit]")
         await expect(worker.locator("#refer-status")).to_contain_text("Sent as", timeout=LIVE)
         await expect(worker.locator("#referral-status")).to_have_text("requested")
-        reference = (await worker.inner_text("#detail-heading")).split()[-1]
+        # "Sent as HR-…"; the detail panel then opens on that referral.
+        reference = (await worker.inner_text("#refer-status")).split()[2]
+        await expect(worker.locator("#detail-heading")).to_have_text(f"Referral {reference}")
         assert "Detention visits and bail support" in await worker.inner_text("#detail-body")
         assert await axe_violations(worker, axe_script) == []
         await screenshot(worker, "worker-sent")
