@@ -3,6 +3,8 @@
 #   docker build --build-arg SERVICE=directory --build-arg MEMBER=services/directory \
 #     --build-arg PORT=8001 -t harbour-directory .
 # SERVICE names the workspace member `harbour-<SERVICE>` and its command; MEMBER is its folder.
+# The images: directory (8001), referrals (8002), notifications (8003), gateway (8000), and
+# web (MEMBER=web, 8004); each answers /healthz on its port.
 
 ARG PYTHON_IMAGE=python:3.11-slim
 
@@ -50,8 +52,8 @@ ARG PORT
 RUN groupadd --system --gid 10001 harbour \
     && useradd --system --uid 10001 --gid harbour --no-create-home \
         --home-dir /var/lib/harbour --shell /usr/sbin/nologin harbour \
-    && mkdir -p /var/lib/harbour/keys /keys \
-    && chown harbour:harbour /var/lib/harbour /var/lib/harbour/keys /keys
+    && mkdir -p /var/lib/harbour/keys \
+    && chown harbour:harbour /var/lib/harbour /var/lib/harbour/keys
 
 COPY --from=build /app/.venv /app/.venv
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import shutil
@@ -157,6 +158,8 @@ def _environment(data_dir: Path, nats_url: str) -> dict[str, str]:
     for spec in (*SERVICES, GATEWAY, WEB):
         env[f"{spec.prefix}_PORT"] = str(_port(spec))
     env["WEB_GATEWAY_URL"] = f"http://127.0.0.1:{_port(GATEWAY)}/graphql"
+    # The consoles' demo sign-in (the web app honours it only on loopback, without a provider).
+    env["WEB_LOCAL_PERSONAS_FILE"] = str(data_dir / "personas.json")
     return env
 
 
@@ -205,6 +208,9 @@ def up(args: argparse.Namespace) -> int:
                 f"set {spec.prefix}_PORT to another port (or stop what holds it)."
             )
     ensure_keypair(data_dir / "keys")
+    (data_dir / "personas.json").write_text(
+        json.dumps([dataclasses.asdict(p) for p in PERSONAS], indent=2)
+    )
     supervisor = Supervisor(log_dir, say=_say)
     stopping = False
 
@@ -261,7 +267,9 @@ def _print_welcome(data_dir: Path) -> None:
         "",
         "Harbour is running. Press Ctrl-C to stop everything.",
         "",
-        f"  Find help       http://127.0.0.1:{_port(WEB)}/  (web app: search, /worker, /partner)",
+        f"  Find help       http://127.0.0.1:{_port(WEB)}/  (claimant search)",
+        f"  Consoles        http://127.0.0.1:{_port(WEB)}/signin  (sign in as a demo person: "
+        "/worker, /partner, /admin)",
         f"  GraphiQL        {gateway}/graphql",
     ]
     for spec in SERVICES:

@@ -287,8 +287,10 @@ async def serve() -> AsyncIterator[Serve]:
     """Serves ASGI applications on real loopback ports for the test."""
     servers: list[tuple[uvicorn.Server, asyncio.Task[None]]] = []
 
-    async def _serve(app: FastAPI, *, lifespan: Literal["on", "off"] = "off") -> str:
-        port = free_port()
+    async def _serve(
+        app: FastAPI, *, lifespan: Literal["on", "off"] = "off", port: int | None = None
+    ) -> str:
+        port = port or free_port()
         server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=port, lifespan=lifespan, log_config=None)
         )

@@ -101,12 +101,17 @@ async def start_stack(
     *,
     backend: str = "sqlite",
     seed: Callable[[Running], Awaitable[Any]] | None = None,
+    auth: dict[str, Any] | None = None,
     **gateway: Any,
 ) -> AsyncIterator[Stack]:
-    """Starts the three services on `backend`, then a gateway on a real port."""
-    directory = await start_service("directory", backend)
-    referrals = await start_service("referrals", backend)
-    notifications = await start_service("notifications", backend)
+    """Starts the three services on `backend`, then a gateway on a real port.
+
+    `auth` holds token settings for all four (e.g. an identity provider's JWKS and issuer).
+    """
+    auth = auth or {}
+    directory = await start_service("directory", backend, **auth)
+    referrals = await start_service("referrals", backend, **auth)
+    notifications = await start_service("notifications", backend, **auth)
     if seed is not None:
         await seed(directory)
     settings = GatewaySettings(
@@ -117,7 +122,7 @@ async def start_stack(
         nats_url=nats_url,
         events_namespace=namespace,
         downstream_timeout=5.0,
-        **gateway,
+        **{**auth, **gateway},
     )
     app = create(settings)
     url = await serve(app, lifespan="on")

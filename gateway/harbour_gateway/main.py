@@ -31,9 +31,10 @@ from harbour_gateway.schema import schema
 from harbour_gateway.settings import GatewaySettings
 from harbour_kit.auth import TokenVerifier, optional_principal
 from harbour_kit.cli import listen_arguments
+from harbour_kit.docs import install_docs
 from harbour_kit.errors import HarbourError, install_error_handlers, problem
 from harbour_kit.events.envelope import current_traceparent, new_traceparent
-from harbour_kit.headers import SecurityHeaders, install_docs
+from harbour_kit.headers import SecurityHeaders
 from harbour_kit.observability import Metrics, configure_logging, install_observability
 
 
@@ -143,16 +144,10 @@ def create(settings: GatewaySettings | None = None) -> FastAPI:
         title="Harbour gateway",
         version="0.1.0",
         lifespan=lifespan,
-        docs_url=None,  # served by `install_docs`, with its own content security policy
+        docs_url=None,  # `install_docs`: Swagger UI and GraphiQL's files from here, no CDN
         redoc_url=None,
     )
-    verifier = TokenVerifier(
-        issuer=settings.jwt_issuer,
-        audience=settings.jwt_audience,
-        algorithms=settings.jwt_algorithms,
-        public_key_file=None if settings.jwt_jwks_url else settings.public_key_path,
-        jwks_url=settings.jwt_jwks_url,
-    )
+    verifier = TokenVerifier.from_settings(settings)
     app.state.verifier = verifier
     app.state.downstream = downstream
     app.state.live = live

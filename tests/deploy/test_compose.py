@@ -17,7 +17,17 @@ from jsonschema import Draft7Validator
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 SCHEMA_FILE = Path(__file__).parent / "schemas" / "compose-spec.json"
-APP_SERVICES = {"directory": 8001, "referrals": 8002, "notifications": 8003, "gateway": 8000}
+APP_SERVICES = {
+    "directory": 8001,
+    "referrals": 8002,
+    "notifications": 8003,
+    "gateway": 8000,
+    "web": 8004,
+}
+API_SERVICES = ("directory", "referrals", "notifications", "gateway")
+REALM_FILE = ROOT / "deploy" / "keycloak" / "harbour-realm.json"
+DEV_USERS_FILE = ROOT / "deploy" / "keycloak" / "dev-users.json"
+KEYCLOAK_IMPORT = "/opt/keycloak/data/import"
 
 
 @cache
@@ -110,6 +120,8 @@ def test_start_order_runs_migrations_before_services_and_services_before_gateway
         assert depends["nats"]["condition"] == "service_healthy"
         assert services()[f"{name}-migrate"]["command"] == [f"harbour-{name}", "migrate"]
         assert services()["gateway"]["depends_on"][name]["condition"] == "service_healthy"
+    web = services()["web"]["depends_on"]
+    assert web["gateway"]["condition"] == web["keycloak"]["condition"] == "service_healthy"
 
 
 @pytest.mark.parametrize("name", sorted(APP_SERVICES))
@@ -142,7 +154,89 @@ def test_the_dockerfile_syncs_the_member_it_is_given_and_runs_it_unprivileged() 
     assert 'harbour-"$HARBOUR_SERVICE" serve --host 0.0.0.0' in cmd[2]
 
 
-def test_only_the_gateway_publishes_ports_among_the_application_services() -> None:
+def test_only_the_gateway_and_the_web_app_publish_ports_among_the_application_services() -> None:
     built = {name: service for name, service in services().items() if "build" in service}
-    assert {name for name, service in built.items() if service.get("ports")} == {"gateway"}
+    assert {name for name, service in built.items() if service.get("ports")} == {"gateway", "web"}
     assert any(str(p).endswith(":8000") for p in built["gateway"]["ports"])
+    assert [str(p) for p in built["web"]["ports"]] == ["127.0.0.1:8004:8004"]
+
+
+def environment(name: str) -> dict[str, str]:
+    """A compose service's environment as a mapping, whichever form the file uses."""
+    value = services()[name].get("environment", {})
+    if isinstance(value, list):
+        value = dict(item.split("=", 1) for item in value)
+    return {k: str(v) for k, v in value.items()}
+
+
+def realm() -> dict[str, Any]:
+    data = json.loads(REALM_FILE.read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def mounts(name: str) -> dict[str, Path]:
+    """A service's bind mounts: target in the container to the file on this machine."""
+    found: dict[str, Path] = {}
+    for volume in services()[name].get("volumes", []):
+        if isinstance(volume, str) and volume.startswith("./"):
+            source, target, *_ = volume.split(":")
+            found[target] = (COMPOSE_FILE.parent / source).resolve()
+    return found
+
+
+def test_keycloak_imports_the_realm_and_the_dev_users_at_start() -> None:
+    keycloak = services()["keycloak"]
+    assert keycloak["image"].startswith("quay.io/keycloak/keycloak:")
+    assert keycloak["command"] == ["start-dev", "--import-realm"]
+    # Keycloak's import reads `<realm>-realm.json` and `<realm>-users-<n>.json` only.
+    assert mounts("keycloak") == {
+        f"{KEYCLOAK_IMPORT}/harbour-realm.json": REALM_FILE,
+        f"{KEYCLOAK_IMPORT}/harbour-users-0.json": DEV_USERS_FILE,
+    }
+    assert all(str(v).endswith(":ro") for v in keycloak["volumes"])
+    assert "/health/ready" in " ".join(keycloak["healthcheck"]["test"])
+    assert [str(p) for p in keycloak["ports"]] == ["127.0.0.1:8080:8080"]
+
+
+def test_keycloak_names_itself_as_browsers_reach_it_and_containers_by_their_host() -> None:
+    env = environment("keycloak")
+    assert env["KC_HOSTNAME"] == "http://localhost:8080"
+    assert env["KC_HOSTNAME_BACKCHANNEL_DYNAMIC"] == "true"
+    assert env["KC_BOOTSTRAP_ADMIN_PASSWORD"].startswith("dev-only-")
+    # Every placeholder of the realm file is given a value.
+    assert {"HARBOUR_WEB_URL", "HARBOUR_WEB_CLIENT_SECRET"} <= set(env)
+
+
+@pytest.mark.parametrize("name", [*API_SERVICES, *(f"{s}-migrate" for s in API_SERVICES[:3])])
+def test_every_service_checks_keycloaks_tokens(name: str) -> None:
+    env = environment(name)
+    issuer = f"{environment('keycloak')['KC_HOSTNAME']}/realms/{realm()['realm']}"
+    assert env["HARBOUR_JWT_ISSUER"] == issuer
+    # Keys over the compose network; the issuer stays the browser-facing one.
+    assert env["HARBOUR_JWT_JWKS_URL"] == (
+        f"http://keycloak:8080/realms/{realm()['realm']}/protocol/openid-connect/certs"
+    )
+    assert env["HARBOUR_JWT_AUDIENCE"] == "harbour"
+    assert env["HARBOUR_JWT_ALGORITHMS"] == "RS256"
+    assert env["HARBOUR_JWT_ROLES_CLAIM"] == "roles"
+    assert env["HARBOUR_JWT_ORG_CLAIM"] == "org_id"
+    assert "HARBOUR_JWT_PUBLIC_KEY_FILE" not in env
+
+
+def test_the_web_app_signs_in_with_the_realms_web_client() -> None:
+    web, keycloak = environment("web"), environment("keycloak")
+    [client] = [c for c in realm()["clients"] if c["clientId"] == web["WEB_OIDC_CLIENT_ID"]]
+    assert web["WEB_OIDC_CLIENT_ID"] == "harbour-web"
+    assert web["WEB_OIDC_ISSUER"] == environment("gateway")["HARBOUR_JWT_ISSUER"]
+    assert web["WEB_OIDC_CLIENT_SECRET"] == keycloak["HARBOUR_WEB_CLIENT_SECRET"]
+    assert client["secret"] == "${HARBOUR_WEB_CLIENT_SECRET}"
+    # The redirect URI Keycloak accepts is the one the web app sends.
+    assert web["WEB_PUBLIC_URL"] == keycloak["HARBOUR_WEB_URL"] == "http://localhost:8004"
+    assert web["WEB_GATEWAY_URL"] == "http://gateway:8000/graphql"
+    assert web["WEB_PORT"] == "8004" and web["WEB_HOST"] == "0.0.0.0"
+    assert web["WEB_COOKIE_SECURE"] == "true"
+    session_secret = web["WEB_SESSION_SECRET"]
+    assert len(session_secret) >= 32 and session_secret.startswith("dev-only-")
+    healthcheck = " ".join(services()["web"]["healthcheck"]["test"])
+    assert "http://127.0.0.1:8004/readyz" in healthcheck

@@ -22,6 +22,7 @@ from harbour_kit.auth import Role
 from harbour_kit.settings import ServiceSettings
 from harbour_notifications.settings import NotificationsSettings
 from harbour_referrals.settings import ReferralsSettings
+from harbour_web.settings import WebSettings
 from tests.deploy.kustomize import Resource, pod_spec, render
 from tests.deploy.netpol import Pod, allowed
 
@@ -40,9 +41,17 @@ SETTINGS: dict[str, type[ServiceSettings]] = {
     "referrals": ReferralsSettings,
     "notifications": NotificationsSettings,
     "gateway": GatewaySettings,
+    "web": WebSettings,
 }
-PORTS = {"gateway": 8000, "directory": 8001, "referrals": 8002, "notifications": 8003}
+PORTS = {"gateway": 8000, "directory": 8001, "referrals": 8002, "notifications": 8003, "web": 8004}
 DATABASES = ("directory", "referrals", "notifications")
+REALM_FILE = ROOT / "deploy" / "keycloak" / "harbour-realm.json"
+JWT_SETTINGS = {
+    "HARBOUR_JWT_AUDIENCE": "harbour",
+    "HARBOUR_JWT_ALGORITHMS": "RS256",
+    "HARBOUR_JWT_ROLES_CLAIM": "roles",
+    "HARBOUR_JWT_ORG_CLAIM": "org_id",
+}
 
 
 @cache
@@ -245,7 +254,8 @@ def test_secrets_are_referenced_never_embedded() -> None:
             for container in containers(resource):
                 for variable in container.get("env", []):
                     secretish = any(
-                        w in variable["name"] for w in ("PASSWORD", "KEYS", "TOKEN", "DATABASE_URL")
+                        w in variable["name"]
+                        for w in ("PASSWORD", "KEYS", "TOKEN", "SECRET", "DATABASE_URL")
                     )
                     if secretish:
                         assert "secretKeyRef" in variable.get("valueFrom", {}), variable["name"]
@@ -254,6 +264,14 @@ def test_secrets_are_referenced_never_embedded() -> None:
     notifications = containers(by_kind("production", "Deployment")["notifications"])[0]
     keys = env_of(notifications, "NOTIFICATIONS_ENCRYPTION_KEYS")
     assert keys["valueFrom"]["secretKeyRef"]["name"] == "notifications-encryption"
+    # The web app and Keycloak share one client secret; the session key is the web app's own.
+    for name in OVERLAYS:
+        [web] = containers(by_kind(name, "Deployment")["web"])
+        [keycloak] = containers(by_kind(name, "Deployment")["keycloak"])
+        client = env_of(web, "WEB_OIDC_CLIENT_SECRET")["valueFrom"]["secretKeyRef"]
+        assert client == env_of(keycloak, "HARBOUR_WEB_CLIENT_SECRET")["valueFrom"]["secretKeyRef"]
+        session = env_of(web, "WEB_SESSION_SECRET")["valueFrom"]["secretKeyRef"]
+        assert session["name"] == client["name"] and session["key"] != client["key"]
 
 
 def test_postgresql_is_three_instances_per_database_with_postgis_and_backups() -> None:
@@ -275,11 +293,80 @@ def test_postgresql_is_three_instances_per_database_with_postgis_and_backups() -
         assert ref == {"name": f"{service}-db-app", "key": "uri"}
 
 
+def realm_of(name: str) -> dict[str, Any]:
+    text = by_kind(name, "ConfigMap")["keycloak-realm"]["data"]["harbour-realm.json"]
+    realm = json.loads(text)
+    assert isinstance(realm, dict)
+    return realm
+
+
+@pytest.mark.parametrize("name", list(BUILDS))
+def test_the_realm_keycloak_imports_is_the_one_compose_mounts_without_its_users(name: str) -> None:
+    realm = realm_of(name)
+    assert realm == json.loads(REALM_FILE.read_text())
+    assert not realm.get("users") and '"credentials"' not in json.dumps(realm)
+    [keycloak] = containers(by_kind(name, "Deployment")["keycloak"])
+    assert keycloak["args"] == ["start", "--import-realm"]
+    [mount] = [m for m in keycloak["volumeMounts"] if m["mountPath"] == "/opt/keycloak/data/import"]
+    spec = pod_spec(by_kind(name, "Deployment")["keycloak"]) or {}
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    assert volumes[mount["name"]]["configMap"]["name"] == "keycloak-realm"
+    # Each `${NAME}` in the realm is filled from Keycloak's environment when imported.
+    names = {e["name"] for e in keycloak["env"]}
+    assert {"HARBOUR_WEB_URL", "HARBOUR_WEB_CLIENT_SECRET"} <= names
+    # Keycloak keeps its data in its own PostgreSQL cluster, as its own user.
+    assert env_of(keycloak, "KC_DB")["value"] == "postgres"
+    assert env_of(keycloak, "KC_DB_URL_HOST")["value"] == "keycloak-db-rw"
+    cluster = by_kind(name, "Cluster")["keycloak-db"]["spec"]["bootstrap"]["initdb"]
+    assert env_of(keycloak, "KC_DB_URL_DATABASE")["value"] == cluster["database"]
+    for variable in ("KC_DB_USERNAME", "KC_DB_PASSWORD"):
+        ref = env_of(keycloak, variable)["valueFrom"]["secretKeyRef"]
+        assert ref["name"] == "keycloak-db-app"
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    assert compose["services"]["keycloak"]["image"] == keycloak["image"]
+
+
+def effective_env(name: str, deployment: str) -> dict[str, str]:
+    """A Deployment's plain variables: the shared ConfigMap, then its own `env`."""
+    [container] = containers(by_kind(name, "Deployment")[deployment])
+    env = config(name) if container.get("envFrom") else {}
+    env.update({e["name"]: e["value"] for e in container.get("env", []) if "value" in e})
+    return env
+
+
+@pytest.mark.parametrize("name", list(BUILDS))
+@pytest.mark.parametrize("service", sorted(set(PORTS) - {"web"}))
+def test_every_service_and_the_gateway_check_keycloaks_tokens(name: str, service: str) -> None:
+    env = effective_env(name, service)
+    assert JWT_SETTINGS.items() <= env.items()
+    assert env["HARBOUR_JWT_JWKS_URL"].startswith("http://keycloak:")
+    assert env["HARBOUR_JWT_ISSUER"].startswith("https://")
+    assert "HARBOUR_JWT_PUBLIC_KEY_FILE" not in env
+
+
+@pytest.mark.parametrize("name", OVERLAYS)
+def test_the_web_app_signs_in_at_keycloak_and_is_served_on_its_public_url(name: str) -> None:
+    web, keycloak = effective_env(name, "web"), effective_env(name, "keycloak")
+    assert web["WEB_OIDC_ISSUER"] == config(name)["HARBOUR_JWT_ISSUER"]
+    assert web["WEB_OIDC_CLIENT_ID"] == "harbour-web"
+    assert web["WEB_OIDC_CLIENT_ID"] in {c["clientId"] for c in realm_of(name)["clients"]}
+    # The realm's redirect URIs are built from the same address the web app sends.
+    assert web["WEB_PUBLIC_URL"] == keycloak["HARBOUR_WEB_URL"]
+    assert web["WEB_PUBLIC_URL"] == effective_env(name, "notifications")["NOTIFICATIONS_PUBLIC_URL"]
+    assert web["WEB_GATEWAY_URL"] == f"http://gateway:{PORTS['gateway']}/graphql"
+    assert web["WEB_COOKIE_SECURE"] == "true"
+    rules = {r["host"]: r for r in by_kind(name, "Ingress")["harbour"]["spec"]["rules"]}
+    [path] = rules[web["WEB_PUBLIC_URL"].removeprefix("https://")]["http"]["paths"]
+    assert (path["path"], path["backend"]["service"]["name"]) == ("/", "web")
+    tls = by_kind(name, "Ingress")["harbour"]["spec"]["tls"]
+    assert set(rules) == {host for entry in tls for host in entry["hosts"]}
+
+
 @pytest.mark.parametrize("name", OVERLAYS)
 def test_tokens_come_from_keycloak_with_the_claims_services_check(name: str) -> None:
     settings = config(name)
     [keycloak] = containers(by_kind(name, "Deployment")["keycloak"])
-    realm = json.loads(by_kind(name, "ConfigMap")["keycloak-realm"]["data"]["harbour-realm.json"])
+    realm = realm_of(name)
     hostname = env_of(keycloak, "KC_HOSTNAME")["value"]
     assert settings["HARBOUR_JWT_ISSUER"] == f"{hostname}/realms/{realm['realm']}"
     service = by_kind(name, "Service")["keycloak"]
@@ -340,7 +427,8 @@ def reachable(name: str, target: str, port: int) -> set[str]:
 
 @pytest.mark.parametrize("name", OVERLAYS)
 def test_network_policies_let_through_only_what_harbour_needs(name: str) -> None:
-    assert reachable(name, "gateway", 8000) == {"ingress-controller"}
+    assert reachable(name, "gateway", 8000) == {"ingress-controller", "web"}
+    assert reachable(name, "web", 8004) == {"ingress-controller"}
     for service in DATABASES:
         assert reachable(name, service, PORTS[service]) == {"gateway"}
         # A database: its own service (API and migration Job), its peers, the operator.
@@ -357,6 +445,7 @@ def test_network_policies_let_through_only_what_harbour_needs(name: str) -> None
     }
     assert reachable(name, "keycloak", 8080) == {
         "ingress-controller",
+        "web",
         "gateway",
         *DATABASES,
         *(f"{s}-migrate" for s in DATABASES),
@@ -368,8 +457,17 @@ def test_network_policies_let_through_only_what_harbour_needs(name: str) -> None
     assert not allowed(policies, everyone["referrals"], everyone["internet"], 443)
     private = Pod("metadata", "", {}, ip="169.254.169.254")
     assert not allowed(policies, everyone["notifications"], private, 443)
-    for process in ("gateway", *DATABASES):
+    for process in ("gateway", "web", *DATABASES):
         assert allowed(policies, everyone[process], everyone["kube-dns"], 53)
+    # The web app talks to the gateway and Keycloak only: no service, database or NATS.
+    web = everyone["web"]
+    assert not allowed(policies, web, everyone["directory"], 8001)
+    assert not allowed(policies, web, everyone["referrals-db"], 5432)
+    assert not allowed(policies, web, everyone["nats"], 4222)
+    assert not allowed(policies, web, everyone["internet"], 443)
+    # Sign-in reads the issuer's discovery document at its public address, via the ingress.
+    assert allowed(policies, web, everyone["ingress-controller"], 443)
+    assert allowed(policies, web, everyone["keycloak"], 8080)
     assert not allowed(policies, everyone["directory"], everyone["referrals-db"], 5432)
 
 

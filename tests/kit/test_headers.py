@@ -47,6 +47,9 @@ def test_a_page_policy_allows_its_own_scripts_and_styles_and_nothing_else() -> N
     relaxed = directives(page_policy(PAGE, inline_styles=True, fonts=["https://fonts.example"]))
     assert relaxed["style-src"] == ["https://cdn.example/ui@1/ui.css", "'unsafe-inline'"]
     assert relaxed["font-src"] == ["https://fonts.example"]
+    local = directives(page_policy(PAGE.replace("https://cdn.example/", "/_assets/")))
+    assert local["script-src"] == ["'self'", sha256(inline)]  # CSP has no paths: this origin
+    assert local["style-src"][0] == "'self'" and local["img-src"] == ["data:", "'self'"]
 
 
 def _app() -> FastAPI:
@@ -93,10 +96,13 @@ async def test_service_answers_carry_the_headers_and_docs_allow_what_they_load(
     docs = await directory.client.get("/docs", headers={"x-forwarded-proto": "https"})
     assert docs.status_code == 200 and "SwaggerUIBundle" in docs.text
     policy = directives(docs.headers["content-security-policy"])
+    # Swagger UI's files come from the service itself (`/_assets/…`), so `'self'`, never a CDN.
     scripts = re.findall(r'<script src="([^"]+)"', docs.text)
-    inline = re.findall(r"<script>(.*?)</script>", docs.text, re.S)
-    assert policy["script-src"] == [*scripts, *map(sha256, inline)]
     styles = re.findall(r'rel="stylesheet" href="([^"]+)"', docs.text)
-    assert policy["style-src"] == [*styles, "'unsafe-inline'"]  # Swagger UI's own style attributes
+    assert scripts and styles and all(u.startswith("/_assets/") for u in [*scripts, *styles])
+    inline = re.findall(r"<script>(.*?)</script>", docs.text, re.S)
+    assert policy["script-src"] == ["'self'", *map(sha256, inline)]
+    assert policy["style-src"] == ["'self'", "'unsafe-inline'"]  # Swagger UI's style attributes
+    assert policy["img-src"] == ["data:", "'self'"]  # its favicon
     assert policy["frame-ancestors"] == ["'none'"]
     assert docs.headers["strict-transport-security"] == HSTS  # the test client is a trusted peer

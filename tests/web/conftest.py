@@ -6,22 +6,26 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, async_playwright, expect
 
 from harbour_directory.seed import seed
 from harbour_web.main import create
 from harbour_web.settings import WebSettings
+from harbour_web.signin import Auth
 from tests.conftest import Keys, Running, Serve, StartService
 from tests.stack import Stack, start_stack
 
 CHROMIUM = Path(os.environ.get("HARBOUR_TEST_CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = Path(__file__).with_name("screenshots")
+LIVE = 20_000  # ms a page may take to show a change made elsewhere (two busy cores)
 AXE_VERSION = "4.10.3"
 AXE_CACHE = (
     Path(os.environ.get("HARBOUR_TEST_CACHE", Path.home() / ".cache" / "harbour-tests"))
@@ -35,6 +39,8 @@ class Web:
 
     url: str
     stack: Stack
+    personas: Path  # the local sign-in's demo people; `sign_in` adds to it
+    auth: Auth  # the web app's sessions
 
 
 async def _seed(directory: Running) -> None:
@@ -49,13 +55,29 @@ async def start_web(
     namespace: str,
     *,
     backend: str,
+    auth: dict[str, Any] | None = None,
+    port: int | None = None,
+    **web: Any,
 ) -> AsyncIterator[Web]:
-    """The three services with the sample directory, a gateway, and the web app before it."""
+    """The three services with the sample directory, a gateway, and the web app before it.
+
+    Without `web` settings for an identity provider, people sign in through the local page.
+    """
     async with start_stack(
-        start_service, serve, keys, nats_url, namespace, backend=backend, seed=_seed
+        start_service, serve, keys, nats_url, namespace, backend=backend, seed=_seed, auth=auth
     ) as stack:
-        app = create(WebSettings(gateway_url=f"{stack.url}/graphql", gateway_timeout=20))
-        yield Web(await serve(app, lifespan="on"), stack)
+        personas = Path(tempfile.mkdtemp(prefix="harbour-web-")) / "personas.json"
+        personas.write_text("[]")
+        settings = WebSettings(
+            gateway_url=f"{stack.url}/graphql",
+            gateway_timeout=20,
+            local_personas_file=personas,
+            jwt_public_key_file=keys.public_path,
+            **web,
+        )
+        app = create(settings)
+        url = await serve(app, lifespan="on", port=port)
+        yield Web(url, stack, personas, app.state.auth)
 
 
 @pytest.fixture(scope="session")
@@ -122,3 +144,25 @@ async def screenshot(page: Page, name: str) -> Path:
 def report(figures: dict[str, Any]) -> None:
     """Prints figures a reader of the test output wants to see."""
     print("\n" + json.dumps(figures, ensure_ascii=False, indent=2))
+
+
+async def sign_in(web: Web, page: Page, path: str, token: str) -> None:
+    """Signs `page` in to the console at `path` as the person `token` names, through the local
+    sign-in page (the test adds that person to its demo people), and waits until live."""
+    claims = jwt.decode(token, options={"verify_signature": False})
+    people = json.loads(web.personas.read_text())
+    key = f"p-{claims['sub']}"
+    person = {
+        "key": key,
+        "label": claims.get("name") or claims["sub"],
+        "sub": claims["sub"],
+        "org_id": claims.get("org_id"),
+        "roles": claims.get("roles") or [],
+        "locale": claims.get("locale") or "en",
+    }
+    web.personas.write_text(json.dumps([p for p in people if p["key"] != key] + [person]))
+    await page.goto(f"{web.url}/signin?next={path}")
+    await page.click(f"button[data-persona='{key}']")
+    await expect(page).to_have_url(web.url + path)
+    await expect(page.locator("#signed-in")).to_be_visible()
+    await expect(page.locator("body")).to_have_attribute("data-live", "on", timeout=LIVE)

@@ -10,6 +10,8 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page
 
 from harbour_directory.demo import FIXTURES
+from harbour_web.i18n import LOCALES, Messages
+from harbour_web.search import origin_of, read_query
 from tests.conftest import Keys, Serve, StartService
 from tests.web.conftest import Web, axe_violations, report, screenshot, start_web
 
@@ -109,7 +111,9 @@ async def test_free_legal_help_in_urdu_near_chungking_mansions_in_english_and_ch
         assert "Free" in text and "Urdu" in text and "exit B2" in text and "240 m away" in text
         assert await card.locator("a[href^='tel:+852']").count() >= 1
         assert await card.locator("a[href^='https://wa.me/852']").count() >= 1
-        assert await card.locator("a[href^='https://www.openstreetmap.org/']").count() == 1
+        assert await card.locator("a[href^='https://www.openstreetmap.org/?mlat=']").count() == 1
+        assert await card.locator("a[href*='/directions?engine=fossgis_osrm_foot']").count() == 1
+        assert await card.locator("a[href^='geo:']").count() == 1
         # Readable at 320 px: nothing is wider than the screen.
         assert await page.evaluate("document.documentElement.scrollWidth") <= 320
         assert await axe_violations(page, axe_script) == []
@@ -205,3 +209,42 @@ async def test_use_my_location_searches_around_the_device(web: Web, browser: Bro
         assert "your location" in await page.inner_text("#results-heading")
     finally:
         await context.close()
+
+
+def test_the_folded_search_says_what_was_asked_in_the_pages_language() -> None:
+    query = read_query(
+        {"need": "legal", "near": "Chungking Mansions", "speaks": "ur", "free": "1", "open": "1"}
+    )
+    french = Messages(LOCALES["fr"])
+    assert query.summary(french, [("legal", "Aide juridique")]) == [
+        "Aide juridique",
+        "près de Chungking Mansions",
+        "on y parle ourdou",
+        "gratuit",
+        "ouvert maintenant",
+    ]
+    around = read_query({"lat": "22.2963", "lng": "114.1722", "order": "quickest"})
+    assert around.summary(Messages(LOCALES["en"]), []) == [
+        "Any help",
+        "near your location",
+        "quickest first",
+    ]
+
+
+def test_directions_start_only_from_a_point_the_search_really_used() -> None:
+    named: list[dict[str, Any]] = [
+        {
+            "nameEn": "Chungking Mansions",
+            "nameZh": "重慶大廈",
+            "latitude": 22.2963,
+            "longitude": 114.1722,
+        },
+        {"nameEn": "Chungking Express Stop", "nameZh": None, "latitude": 1.0, "longitude": 2.0},
+    ]
+    folded = "\uff23hungking  MANSIONS"  # a full-width C, two spaces, capitals
+    assert origin_of(read_query({"near": folded}), named) == (22.2963, 114.1722)
+    assert origin_of(read_query({"near": "重慶大廈"}), named) == (22.2963, 114.1722)
+    assert origin_of(read_query({"near": "Chungking"}), named) is None  # an alias: not sure which
+    assert origin_of(read_query({"lat": "22.3", "lng": "114.17"}), []) == (22.3, 114.17)
+    # A typed place wins over coordinates left in the form.
+    assert origin_of(read_query({"near": "Nowhere", "lat": "22.3", "lng": "114.17"}), named) is None

@@ -13,6 +13,8 @@ import babel
 from babel import UnknownLocaleError, negotiate_locale
 
 MESSAGES = Path(__file__).with_name("messages")
+CONSOLE = MESSAGES / "console"  # the staff consoles' words, apart from the claimant pages'
+DEFAULT_ZONE = "Asia/Hong_Kong"  # where Harbour's staff work, unless their sign-in says otherwise
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,17 @@ def catalogue(code: str) -> dict[str, Any]:
 
 
 @cache
+def console_catalogue(code: str) -> dict[str, str]:
+    """The consoles' messages of one locale, with English filling any gap but not plural forms."""
+    english: dict[str, str] = json.loads((CONSOLE / f"{DEFAULT}.json").read_text("utf-8"))
+    path = CONSOLE / f"{code}.json"
+    if code == DEFAULT or not path.exists():
+        return english
+    own: dict[str, str] = json.loads(path.read_text("utf-8"))
+    return {**{k: v for k, v in english.items() if not _is_plural_form(k)}, **own}
+
+
+@cache
 def plural_rules(code: str) -> babel.Locale:
     """The Babel locale whose CLDR plural rules a UI language follows."""
     return babel.Locale.parse(code.replace("-", "_"))
@@ -134,3 +147,19 @@ class Messages:
     def language(self, code: str) -> str:
         """A spoken language's name in this language."""
         return str(self.table["lang"].get(code, code))
+
+    def console(self, key: str, **values: object) -> str:
+        """A console string in this language: `t.console("sent_heading")`."""
+        text = console_catalogue(self.locale.code).get(key, key)
+        return text.format(**values) if values else text
+
+    def console_page(self) -> dict[str, Any]:
+        """What a console's script needs to speak this language: rendered into the page as JSON."""
+        return {
+            "lang": self.locale.html_lang,
+            "contentLocale": self.locale.content_locale,
+            "zone": DEFAULT_ZONE,
+            "messages": console_catalogue(self.locale.code),
+            "categories": self.table["cat"],
+            "languages": self.table["lang"],
+        }

@@ -2,30 +2,33 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.sessions import SessionMiddleware
 
 from harbour_kit.cli import run_service_cli
 from harbour_kit.errors import install_error_handlers, problem
 from harbour_kit.headers import SecurityHeaders
 from harbour_kit.observability import Metrics, configure_logging, install_observability
-from harbour_web import proxy
+from harbour_web import proxy, signin
 from harbour_web.gateway import Gateway, GatewayError
 from harbour_web.i18n import LOCALES, Locale, Messages, negotiate
 from harbour_web.search import SPOKEN, needs, places, read_query, search
 from harbour_web.settings import WebSettings
+from harbour_web.signin import Auth
 
 HERE = Path(__file__).parent
-STATIC_VERSION = "2"  # bump when a static file changes, so year-long caching stays safe
+STATIC_VERSION = "3"  # bump when a static file changes, so year-long caching stays safe
 CATEGORY_TTL = 600.0  # seconds the need picker's words are kept; they change rarely
 
 # No inline script or style anywhere (a test renders every template), so the policy forbids both.
@@ -33,6 +36,16 @@ POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
+
+
+def policy(settings: WebSettings) -> str:
+    """The content security policy; signing out is a form whose answer goes to the provider."""
+    if not settings.oidc_issuer:
+        return POLICY
+    issuer = urlsplit(settings.oidc_issuer)
+    return POLICY.replace(
+        "form-action 'self'", f"form-action 'self' {issuer.scheme}://{issuer.netloc}"
+    )
 
 
 def templates() -> Environment:
@@ -54,6 +67,7 @@ def _client(request: Request) -> str | None:
 def create(settings: WebSettings | None = None) -> FastAPI:
     """The web app's ASGI application."""
     settings = settings or WebSettings()
+    auth = Auth(settings)
     configure_logging("web", settings.log_level)
     gateway = Gateway(settings.gateway_url, settings.gateway_timeout)
     pages = templates()
@@ -71,11 +85,25 @@ def create(settings: WebSettings | None = None) -> FastAPI:
         title="Harbour web", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None
     )
     app.state.gateway = gateway
+    app.state.auth = auth
     install_error_handlers(app)
     install_observability(app, Metrics())
     app.add_middleware(GZipMiddleware, minimum_size=500)
     # Referrer-Policy: no-referrer, so a followed link never tells where the search was.
-    app.add_middleware(SecurityHeaders, policy=POLICY, trusted_proxies=settings.trusted_proxies)
+    app.add_middleware(
+        SecurityHeaders, policy=policy(settings), trusted_proxies=settings.trusted_proxies
+    )
+    # The cookie holds a signed random session id (and, while signing in, the OIDC state);
+    # tokens stay in the server-side store.
+    secret = settings.session_secret
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret.get_secret_value() if secret else secrets.token_urlsafe(32),
+        session_cookie="harbour_session",
+        max_age=None,
+        same_site="lax",
+        https_only=settings.cookie_secure,
+    )
 
     @app.middleware("http")
     async def _static_cache(
@@ -134,15 +162,45 @@ def create(settings: WebSettings | None = None) -> FastAPI:
             names = []
         return JSONResponse(names, headers={"cache-control": "public, max-age=3600"})
 
+    def page(request: Request, name: str, **values: object) -> HTMLResponse:
+        locale = negotiate(request.query_params.get("lang"), request.headers.get("accept-language"))
+        return render(name, locale, **values)
+
+    def console(request: Request, name: str) -> Response:
+        session = auth.session(request)
+        path = request.url.path
+        if session is None:
+            return RedirectResponse("/signin?" + urlencode({"next": path}), status_code=303)
+        if not signin.may_open(session.user, path):
+            # Someone on the wrong console goes to theirs rather than meeting refusals there.
+            return RedirectResponse(signin.landing(session.user) or "/signin?error=no-console", 303)
+        user = session.user
+        locale = negotiate(
+            request.query_params.get("lang") or user.locale, request.headers.get("accept-language")
+        )
+        return render(
+            name,
+            locale,
+            user=user,
+            csrf=session.csrf,
+            time_zone=settings.time_zone,
+            consoles=[p for _, p in signin.CONSOLES if signin.may_open(user, p)],
+        )
+
     @app.get("/worker", response_class=HTMLResponse, summary="Social worker console")
-    async def worker() -> HTMLResponse:
-        return render("worker.html", LOCALES["en"])
+    async def worker(request: Request) -> Response:
+        return console(request, "worker.html")
 
     @app.get("/partner", response_class=HTMLResponse, summary="Partner console")
-    async def partner() -> HTMLResponse:
-        return render("partner.html", LOCALES["en"])
+    async def partner(request: Request) -> Response:
+        return console(request, "partner.html")
 
-    app.include_router(proxy.router(gateway))
+    @app.get("/admin", response_class=HTMLResponse, summary="Organisation admin console")
+    async def admin(request: Request) -> Response:
+        return console(request, "admin.html")
+
+    app.include_router(signin.router(auth, page))
+    app.include_router(proxy.router(gateway, auth))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.get("/healthz", tags=["operations"])

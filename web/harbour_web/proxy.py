@@ -1,26 +1,67 @@
-"""The consoles' same-origin door to the gateway: GraphQL over HTTP and graphql-transport-ws."""
+"""The consoles' same-origin door to the gateway: GraphQL over HTTP and graphql-transport-ws.
+
+The browser never holds a token: this door adds the session's access token on the way out.
+Every request must come from our own pages (Origin) and carry the session's CSRF token.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
+from urllib.parse import urlsplit
 
 import aiohttp
+import orjson
 from fastapi import APIRouter, Request, Response, WebSocket, WebSocketDisconnect
+from starlette.requests import HTTPConnection
 
 from harbour_kit.errors import problem
 from harbour_web.gateway import Gateway, GatewayError
+from harbour_web.sessions import SESSION_KEY
+from harbour_web.signin import Auth
 
 PROTOCOL = "graphql-transport-ws"
 MAX_BODY = 64 * 1024  # a console request is a small document and its variables
 
 
-def router(gateway: Gateway) -> APIRouter:
-    """`POST /graphql` and `WS /graphql`, passed through to the gateway unchanged."""
+def same_origin(connection: HTTPConnection) -> bool:
+    """Whether the request comes from our own pages (no Origin: not a browser's cross-site call)."""
+    origin = connection.headers.get("origin")
+    if origin is None:
+        return True
+    return urlsplit(origin).netloc == connection.headers.get("host", "")
+
+
+def _signed_out() -> Response:
+    return Response(
+        b'{"errors":[{"message":"Your session has ended; sign in again.",'
+        b'"extensions":{"code":"UNAUTHENTICATED"}}]}',
+        status_code=401,
+        media_type="application/json",
+        headers=_no_store(),
+    )
+
+
+def router(gateway: Gateway, auth: Auth) -> APIRouter:
+    """`POST /graphql` and `WS /graphql`, passed to the gateway with the session's token."""
     routes = APIRouter()
 
     @routes.post("/graphql", include_in_schema=False)
     async def graphql(request: Request) -> Response:
+        if not same_origin(request):
+            return problem(403, "cross-origin", "Requests must come from Harbour's own pages.")
+        headers = {"content-type": "application/json", "accept": "application/json"}
+        if request.session.get(SESSION_KEY) is not None:
+            session = auth.session(request)
+            if session is None:
+                return _signed_out()
+            if request.headers.get("x-csrf-token") != session.csrf:
+                return problem(403, "csrf", "The page is out of date; reload it.")
+            token = await auth.token(session)
+            if token is None:
+                return _signed_out()
+            headers["authorization"] = f"Bearer {token}"
         body = await request.body()
         if len(body) > MAX_BODY:
             return problem(
@@ -29,9 +70,6 @@ def router(gateway: Gateway) -> APIRouter:
                 f"The request body is larger than {MAX_BODY} bytes.",
                 errors=[{"field": "body", "message": f"at most {MAX_BODY} bytes"}],
             )
-        headers = {"content-type": "application/json", "accept": "application/json"}
-        if auth := request.headers.get("authorization"):
-            headers["authorization"] = auth
         try:
             status, answer = await gateway.post(body, headers)
         except GatewayError:
@@ -50,6 +88,11 @@ def router(gateway: Gateway) -> APIRouter:
         if PROTOCOL not in socket.scope.get("subprotocols", []):
             await socket.close(code=4406)
             return
+        session = auth.session(socket)
+        token = await auth.token(session) if session is not None else None
+        if not same_origin(socket) or token is None:
+            await socket.close(code=4403)
+            return
         try:
             upstream = await gateway.session.ws_connect(
                 gateway.ws_url, protocols=(PROTOCOL,), heartbeat=None
@@ -59,7 +102,7 @@ def router(gateway: Gateway) -> APIRouter:
             return
         await socket.accept(subprotocol=PROTOCOL)
         async with upstream:
-            await _pump(socket, upstream)
+            await _pump(socket, upstream, _with_token(token))
 
     return routes
 
@@ -68,7 +111,25 @@ def _no_store() -> dict[str, str]:
     return {"cache-control": "no-store"}
 
 
-async def _pump(socket: WebSocket, upstream: aiohttp.ClientWebSocketResponse) -> None:
+def _with_token(token: str) -> Callable[[str], str]:
+    """Puts the session's token into `connection_init`; other frames pass unchanged."""
+
+    def rewrite(frame: str) -> str:
+        try:
+            message = orjson.loads(frame)
+        except orjson.JSONDecodeError:
+            return frame
+        if isinstance(message, dict) and message.get("type") == "connection_init":
+            message["payload"] = {"authorization": f"Bearer {token}"}
+            return orjson.dumps(message).decode()
+        return frame
+
+    return rewrite
+
+
+async def _pump(
+    socket: WebSocket, upstream: aiohttp.ClientWebSocketResponse, rewrite: Callable[[str], str]
+) -> None:
     """Copies text frames both ways until either side closes."""
 
     async def down() -> None:
@@ -84,7 +145,7 @@ async def _pump(socket: WebSocket, upstream: aiohttp.ClientWebSocketResponse) ->
     async def up() -> None:
         with contextlib.suppress(WebSocketDisconnect):
             while True:
-                await upstream.send_str(await socket.receive_text())
+                await upstream.send_str(rewrite(await socket.receive_text()))
 
     tasks = [asyncio.create_task(down()), asyncio.create_task(up())]
     _, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)

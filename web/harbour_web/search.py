@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -12,7 +13,8 @@ from harbour_web.i18n import Locale, Messages
 
 NEARBY = """
 query Nearby($near: String, $lat: Float, $lng: Float, $filter: ServiceFilter,
-             $first: Int!, $after: String, $locale: String, $orderBy: NearbyOrder! = DISTANCE) {
+             $first: Int!, $after: String, $locale: String, $orderBy: NearbyOrder! = DISTANCE,
+             $place: String! = "", $named: Boolean! = false) {
   nearbyServices(near: $near, lat: $lat, lng: $lng, filter: $filter, first: $first,
                  after: $after, locale: $locale, orderBy: $orderBy) {
     __typename
@@ -30,6 +32,9 @@ query Nearby($near: String, $lat: Float, $lng: Float, $filter: ServiceFilter,
     }
     ... on ValidationProblem { code message fields { field message } }
     ... on RateLimited { code retryAfterSeconds }
+  }
+  origin: places(prefix: $place, limit: 8) @include(if: $named) {
+    nameEn nameZh latitude longitude
   }
 }
 """
@@ -72,6 +77,27 @@ class Query:
     def asked(self) -> bool:
         """Whether the form was submitted with somewhere to search."""
         return bool(self.near) or (self.lat is not None and self.lng is not None)
+
+    @property
+    def by_point(self) -> bool:
+        """Whether the search is around coordinates (a typed place wins over them)."""
+        return self.lat is not None and self.lng is not None and not self.near
+
+    def summary(self, t: Messages, needs: list[tuple[str, str]]) -> list[str]:
+        """The search in a few words for the folded form: need, place, language, filters."""
+        words = dict(needs).get(self.need) or t.category(self.need, self.need)
+        parts = [words if self.need else t("need_any")]
+        if self.asked:
+            parts.append(t("summary_near", place=self.near or t("your_location")))
+        if self.speaks:
+            parts.append(t("summary_speaks", language=t.language(self.speaks)))
+        if self.free:
+            parts.append(t("summary_free"))
+        if self.open_now:
+            parts.append(t("summary_open"))
+        if self.quickest:
+            parts.append(t("summary_quickest"))
+        return parts
 
 
 def _number(value: str | None, low: float, high: float) -> float | None:
@@ -119,6 +145,8 @@ class Card:
     confidential: bool
     phones: list[tuple[str, str, str]]  # shown, tel: link, WhatsApp link
     map_url: str
+    directions_url: str = ""  # on foot from the search point, when that point is known
+    geo_url: str = ""  # the phone's own maps app
     travel: str = ""  # "about 14 min by MTR"
     minutes: int | None = None
     route: str = ""
@@ -133,6 +161,7 @@ class Results:
     closed: int = 0  # with "open now": how many more matched but are closed
     next_url: str = ""
     problem: str = ""
+    origin: tuple[float, float] | None = None  # the search point, where it is known
 
 
 def distance_text(metres: float | None, t: Messages) -> str:
@@ -167,11 +196,50 @@ def map_link(latitude: float | None, longitude: float | None) -> str:
     return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lng}#map=18/{lat}/{lng}"
 
 
-def card(node: dict[str, Any], t: Messages) -> Card:
-    """A result card from a `NearbyService`."""
+def directions_link(origin: tuple[float, float] | None, latitude: Any, longitude: Any) -> str:
+    """OpenStreetMap's walking directions from the search point to the place."""
+    if origin is None or latitude is None or longitude is None:
+        return ""
+    route = f"{origin[0]:.5f},{origin[1]:.5f};{latitude:.5f},{longitude:.5f}"
+    return f"https://www.openstreetmap.org/directions?engine=fossgis_osrm_foot&route={route}"
+
+
+def geo_link(latitude: Any, longitude: Any) -> str:
+    """A `geo:` URI (RFC 5870), which a phone opens in its maps app."""
+    if latitude is None or longitude is None:
+        return ""
+    return f"geo:{latitude:.5f},{longitude:.5f}"
+
+
+def _folded(name: str) -> str:
+    """A place name as the gazetteer compares them: width, case and punctuation folded."""
+    return "".join(ch for ch in unicodedata.normalize("NFKC", name).casefold() if ch.isalnum())
+
+
+def origin_of(query: Query, named: list[dict[str, Any]]) -> tuple[float, float] | None:
+    """The search point: the coordinates searched, or the gazetteer place named exactly."""
+    if query.by_point and query.lat is not None and query.lng is not None:
+        return query.lat, query.lng
+    wanted = _folded(query.near)
+    for place in named:
+        # Suggestions come in the gazetteer's own order of precedence, so the first exact name
+        # is the place the search resolved; a partial match could be another place.
+        if wanted and wanted in {
+            _folded(place.get("nameEn") or ""),
+            _folded(place.get("nameZh") or ""),
+        }:
+            return float(place["latitude"]), float(place["longitude"])
+    return None
+
+
+def card(node: dict[str, Any], t: Messages, origin: tuple[float, float] | None = None) -> Card:
+    """A result card from a `NearbyService`; a confidential place gets no link to its point."""
     place = node.get("place") or {}
     service = node.get("service") or {}
     confidential = bool(node.get("confidential"))
+    latitude, longitude = (
+        (None, None) if confidential else (place.get("latitude"), place.get("longitude"))
+    )
     return Card(
         service_id=str(service.get("id", "")),
         name=str(service.get("name") or place.get("name") or ""),
@@ -188,7 +256,9 @@ def card(node: dict[str, Any], t: Messages) -> Card:
         district=str((node.get("district") or {}).get("name") or ""),
         confidential=confidential,
         phones=[phone_links(p) for p in node.get("phones") or []],
-        map_url="" if confidential else map_link(place.get("latitude"), place.get("longitude")),
+        map_url=map_link(latitude, longitude),
+        directions_url=directions_link(origin, latitude, longitude),
+        geo_url=geo_link(latitude, longitude),
         travel=travel_text(node.get("travelMinutes"), node.get("travelMode"), t),
         minutes=node.get("travelMinutes"),
         route=str(node.get("route") or ""),
@@ -222,7 +292,7 @@ async def search(
         filter_["categories"] = [query.need]
     if query.speaks:
         filter_["languages"] = [query.speaks]
-    use_point = query.lat is not None and query.lng is not None and not query.near
+    use_point = query.by_point
     variables: dict[str, Any] = {
         "near": None if use_point else query.near,
         "lat": query.lat if use_point else None,
@@ -232,6 +302,8 @@ async def search(
         "after": query.after or None,
         "locale": locale.content_locale,
         "orderBy": "TRAVEL_TIME" if query.quickest else "DISTANCE",
+        "place": query.near,
+        "named": not use_point,  # the place's own point, for directions from it
     }
     try:
         data = await gateway.data(NEARBY, variables, forwarded_for=client)
@@ -246,11 +318,13 @@ async def search(
             return Results(problem=t("unknown_place", place=query.near))
         return Results(problem=t("unavailable"))
     info = found["pageInfo"]
+    origin = origin_of(query, data.get("origin") or [])
     return Results(
-        cards=[card(edge["node"], t) for edge in found["edges"]],
+        cards=[card(edge["node"], t, origin) for edge in found["edges"]],
         total=int(found.get("totalCount") or len(found["edges"])),
         closed=int(found.get("closedCount") or 0),
         next_url=_page_url(query, locale, info["endCursor"]) if info["hasNextPage"] else "",
+        origin=origin,
     )
 
 

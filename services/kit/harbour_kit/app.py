@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from harbour_kit.auth import Principal, Role, require_roles
+from harbour_kit.docs import install_docs
 from harbour_kit.errors import (
     install_error_handlers,
     problem,
@@ -20,7 +21,7 @@ from harbour_kit.errors import (
 )
 from harbour_kit.events.deadletters import list_dead_letters, redrive
 from harbour_kit.events.envelope import current_traceparent
-from harbour_kit.headers import SecurityHeaders, install_docs
+from harbour_kit.headers import SecurityHeaders
 from harbour_kit.observability import configure_logging, install_observability
 from harbour_kit.service import Service
 
@@ -125,7 +126,7 @@ def create_app(
         description=description,
         version="0.1.0",
         lifespan=lifespan,
-        docs_url=None,  # served by `install_docs`, with its own content security policy
+        docs_url=None,  # `install_docs`: Swagger UI from this app, no CDN, its own policy
         redoc_url=None,
     )
     app.state.service = service

@@ -17,6 +17,7 @@ from jwt import PyJWKClient
 from starlette.requests import HTTPConnection
 
 from harbour_kit.errors import Forbidden, Unauthorized
+from harbour_kit.settings import ServiceSettings
 
 
 class Role(StrEnum):
@@ -26,6 +27,9 @@ class Role(StrEnum):
     PARTNER_STAFF = "partner_staff"
     ORG_ADMIN = "org_admin"
     NETWORK_ADMIN = "network_admin"
+
+
+ROLES = frozenset(r.value for r in Role)  # an identity provider's other roles mean nothing here
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,39 @@ class Principal:
         return self.org_id is not None and self.org_id == org_id
 
 
+def claim(claims: dict[str, Any], path: str) -> Any:
+    """The value at a dotted `path` in token claims (`realm_access.roles`), or None."""
+    value: Any = claims
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def principal_from_claims(
+    claims: dict[str, Any],
+    *,
+    token: str = "",
+    roles_claim: str = "roles",
+    org_claim: str = "org_id",
+) -> Principal:
+    """The principal that verified claims describe, read through the configured claim paths."""
+    roles = claim(claims, roles_claim) or []
+    if isinstance(roles, str):
+        roles = roles.split()
+    org_id = claim(claims, org_claim)
+    if isinstance(org_id, list):  # user attributes may arrive as one-element lists
+        org_id = org_id[0] if org_id else None
+    return Principal(
+        sub=str(claims["sub"]),
+        org_id=str(org_id) if org_id else None,
+        roles=frozenset(str(r) for r in roles if str(r) in ROLES),
+        locale=str(claims.get("locale") or "en"),
+        token=token,
+    )
+
+
 class TokenVerifier:
     """Verifies JWTs with a local public key (embedded default) or an OIDC provider's JWKS."""
 
@@ -59,6 +96,8 @@ class TokenVerifier:
         public_key_file: Path | None = None,
         jwks_url: str | None = None,
         leeway: float = 5.0,
+        roles_claim: str = "roles",
+        org_claim: str = "org_id",
     ) -> None:
         if not public_key_file and not jwks_url:
             raise ValueError("a public key file or a JWKS URL is required")
@@ -68,6 +107,7 @@ class TokenVerifier:
             algorithms,
             leeway,
         )
+        self.roles_claim, self.org_claim = roles_claim, org_claim
         self._public_key_file = public_key_file
         self._public_key: str | None = None
         self._jwks = PyJWKClient(jwks_url, cache_keys=True, lifespan=300) if jwks_url else None
@@ -104,15 +144,21 @@ class TokenVerifier:
             ) from exc
         except jwt.PyJWTError as exc:
             raise Unauthorized("The token is not valid.", code="invalid-token") from exc
-        roles = claims.get("roles") or []
-        if isinstance(roles, str):
-            roles = roles.split()
-        return Principal(
-            sub=str(claims["sub"]),
-            org_id=claims.get("org_id"),
-            roles=frozenset(str(r) for r in roles),
-            locale=str(claims.get("locale") or "en"),
-            token=token,
+        return principal_from_claims(
+            claims, token=token, roles_claim=self.roles_claim, org_claim=self.org_claim
+        )
+
+    @classmethod
+    def from_settings(cls, settings: ServiceSettings) -> TokenVerifier:
+        """The verifier a service's settings describe (JWKS when set, else the local key)."""
+        return cls(
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            algorithms=settings.jwt_algorithms,
+            public_key_file=None if settings.jwt_jwks_url else settings.public_key_path,
+            jwks_url=settings.jwt_jwks_url,
+            roles_claim=settings.jwt_roles_claim,
+            org_claim=settings.jwt_org_claim,
         )
 
 

@@ -7,9 +7,6 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from html.parser import HTMLParser
 
-from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -47,7 +44,7 @@ class _Assets(HTMLParser):
             rel = found.get("rel", "").split()
             if "stylesheet" in rel:
                 self.stylesheets.append(found.get("href", ""))
-            elif "icon" in rel and found.get("href", "").startswith("https://"):
+            elif "icon" in rel and found.get("href", "").startswith(("https://", "/")):
                 self.images.append(found["href"])
 
     def handle_data(self, data: str) -> None:
@@ -61,9 +58,14 @@ class _Assets(HTMLParser):
             self._inside = None
 
 
+def _source(value: str) -> str:
+    """A URL as a source: a path on this origin (`/_assets/…`) is `'self'`, as CSP has no paths."""
+    return "'self'" if value.startswith("/") and not value.startswith("//") else value
+
+
 def _sources(values: Iterable[str]) -> str:
     """Distinct sources in order, or `'none'`."""
-    unique = list(dict.fromkeys(v for v in values if v))
+    unique = list(dict.fromkeys(_source(v) for v in values if v))
     return " ".join(unique) or "'none'"
 
 
@@ -74,7 +76,10 @@ def page_policy(
     fonts: Sequence[str] = (),
     inline_styles: bool = False,  # for third-party bundles that set style attributes themselves
 ) -> str:
-    """A policy allowing exactly the scripts and stylesheets `html` loads, inline ones by hash."""
+    """A policy allowing exactly the scripts and stylesheets `html` loads, inline ones by hash.
+
+    Files on this origin (`/_assets/…`) are allowed as `'self'`.
+    """
     assets = _Assets()
     assets.feed(html)
     assets.close()
@@ -133,19 +138,3 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, _send)
-
-
-def install_docs(app: FastAPI) -> None:
-    """`/docs`: Swagger UI from its CDN, with a policy allowing exactly what the page loads."""
-    page = get_swagger_ui_html(
-        openapi_url=app.openapi_url or "/openapi.json",
-        title=f"{app.title} - Swagger UI",
-        swagger_ui_parameters={"validatorUrl": None},  # no badge image from swagger.io
-    )
-    html = bytes(page.body).decode()
-    # Swagger UI's bundle sets inline styles itself; its scripts stay pinned and hashed.
-    headers = {"content-security-policy": page_policy(html, inline_styles=True)}
-
-    @app.get("/docs", include_in_schema=False)
-    async def docs() -> HTMLResponse:
-        return HTMLResponse(html, headers=headers)

@@ -97,13 +97,7 @@ class Service:
             if self.consumers
             else None
         )
-        self.verifier = TokenVerifier(
-            issuer=settings.jwt_issuer,
-            audience=settings.jwt_audience,
-            algorithms=settings.jwt_algorithms,
-            public_key_file=None if settings.jwt_jwks_url else settings.public_key_path,
-            jwks_url=settings.jwt_jwks_url,
-        )
+        self.verifier = TokenVerifier.from_settings(settings)
         self._tasks: list[asyncio.Task[None]] = []
         self.streams_ready = asyncio.Event()
         # Long-running loops of the service itself (e.g. deadline sweeps), run from `start`.

@@ -57,6 +57,10 @@ class ServiceSettings(BaseSettings):
     jwt_algorithms: Annotated[list[str], NoDecode] = Field(
         default=["EdDSA", "RS256", "ES256"], validation_alias=_shared("JWT_ALGORITHMS")
     )
+    # Where an identity provider puts roles and the organisation (dotted paths into the claims,
+    # e.g. `realm_access.roles`); Harbour's own tokens use the defaults.
+    jwt_roles_claim: str = Field(default="roles", validation_alias=_shared("JWT_ROLES_CLAIM"))
+    jwt_org_claim: str = Field(default="org_id", validation_alias=_shared("JWT_ORG_CLAIM"))
     # Peers whose X-Forwarded-For and X-Forwarded-Proto are believed (a proxy in front).
     trusted_proxies: Annotated[list[str], NoDecode] = ["127.0.0.1", "::1"]
 
