@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, UrlConstraints
 
 
 class EndpointCreate(BaseModel):
@@ -12,7 +13,8 @@ class EndpointCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    url: AnyHttpUrl
+    # The column holds 500 characters: a longer URL is the caller's error, not a failed insert.
+    url: Annotated[AnyHttpUrl, UrlConstraints(max_length=500)]
     kinds: list[str] = Field(default_factory=list, description="Types to send; empty: all")
 
 
@@ -32,6 +34,10 @@ class EndpointPublic(BaseModel):
     url: str
     kinds: list[str]
     enabled: bool
+    created_at: datetime
+    last_delivery_status: str | None = Field(
+        default=None, description="The status of its newest delivery; none before the first"
+    )
     secrets: list[SecretPublic]
 
 
@@ -45,3 +51,31 @@ class Endpoints(BaseModel):
     """The organisation's webhook endpoints."""
 
     items: list[EndpointPublic]
+
+
+class EventTypes(BaseModel):
+    """The types an endpoint may subscribe to."""
+
+    items: list[str]
+
+
+class WebhookDeliveryPublic(BaseModel):
+    """One delivery to an endpoint: its type and fate, never the payload."""
+
+    id: str
+    event_type: str
+    status: str = Field(description="queued, delivered, failed or not_sent")
+    attempts: int
+    last_attempt_at: datetime | None = Field(description="None before the first attempt")
+    response_code: int | None = Field(
+        description="The receiver's HTTP status when it refused (delivered means it answered 2xx)"
+    )
+    reason: str | None = Field(description="Why it failed or was not sent")
+    created_at: datetime
+
+
+class WebhookDeliveries(BaseModel):
+    """A page of an endpoint's deliveries, newest first."""
+
+    items: list[WebhookDeliveryPublic]
+    next_after: str | None = Field(description="Pass as `after` for the next page; none at the end")
