@@ -1,8 +1,9 @@
 """A day's casework through a real OpenID provider, in English and in 繁體中文.
 
 Two people sign in with PKCE in two browsers; a referral is declined with a reason, re-routed,
-forwarded, accepted, held, resumed and completed; the partner edits a listing's hours; both sign
-out. Every button is found by its words in the console's own catalogue.
+forwarded, accepted, held, resumed and completed; the organisation's admin adds a webhook
+endpoint and edits a listing's hours; all sign out. The referral consoles' buttons are found by
+their words in the console's own catalogue.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from tests.harness import free_port
 from tests.web.conftest import LIVE, Web, axe_violations, screenshot, start_web
 from tests.web.oidc import block_outside, oidc_sign_in, provider_script, run_provider
 
+HOOK = "https://partner.example/harbour-hooks"  # never called: disabled before any event
 CATALOGUES = Path(__file__).parents[2] / "web" / "harbour_web" / "messages" / "console"
 
 
@@ -34,10 +36,10 @@ class Words:
     def __call__(self, key: str, **values: str) -> str:
         return str(self.table[key]).format(**values)
 
-    def pattern(self, key: str, name: str) -> re.Pattern[str]:
-        """A pattern for the message `key` whose `{name}` is captured."""
+    def pattern(self, key: str, name: str, **values: str) -> re.Pattern[str]:
+        """A pattern for the message `key` whose `{name}` is captured (other values filled)."""
         marker = "\x00"
-        text = re.escape(self(key, **{name: marker}))
+        text = re.escape(self(key, **{name: marker}, **values))
         return re.compile("^" + text.replace(re.escape(marker), r"(\S+?)") + "$")
 
 
@@ -112,6 +114,7 @@ async def test_a_day_of_casework_signed_in_through_the_provider(
     options: dict[str, Any] = {"viewport": {"width": 1280, "height": 900}, "bypass_csp": True}
     worker_context = await browser.new_context(**options, timezone_id="Europe/London")
     partner_context = await browser.new_context(**options)
+    admin_context = await browser.new_context(**options)
     try:
         worker, partner = await worker_context.new_page(), await partner_context.new_page()
         stopped = await block_outside(worker) + await block_outside(partner)
@@ -159,22 +162,16 @@ async def test_a_day_of_casework_signed_in_through_the_provider(
         await partner.fill("#fwd-near", "Chungking Mansions")
         await partner.select_option("#fwd-need", "legal")
         await partner.click("#fwd-search button[type=submit]")
-        target = partner.locator(
-            f"#fwd-results li[data-service-id='{FIXTURES['tst_legal_urdu']}']"
-        )
+        target = partner.locator(f"#fwd-results li[data-service-id='{FIXTURES['tst_legal_urdu']}']")
         await target.get_by_role("button", name=w("forward_here")).click()
-        await expect(partner.locator("#detail-status")).to_contain_text(
-            w("status.requested"), timeout=LIVE
-        )
-        status_text = await partner.inner_text("#detail-status")
-        third_ref = next(
-            token.strip(".,:;，。：")
-            for token in status_text.split()
-            if token.strip(".,:;，。：") not in {first_ref, second_ref}
-            and re.fullmatch(r"[A-Z]+-[\w-]+", token.strip(".,:;，。："))
-        )
+        done = w.pattern("done", "reference", status=w("status.requested"))
+        await expect(partner.locator("#detail-status")).to_have_text(done, timeout=LIVE)
+        found = done.match(await partner.inner_text("#detail-status"))
+        assert found
+        third_ref = found.group(1)
+        assert third_ref not in {first_ref, second_ref}
 
-        # Accept, hold, resume and complete the forwarded one.
+        # Accept, start, hold, resume and complete the forwarded one.
         await open_in_inbox(partner, w, third_ref)
         await partner.get_by_role("button", name=w("acknowledge")).click()
         await expect(partner.locator("#referral-status")).to_have_text(
@@ -184,6 +181,10 @@ async def test_a_day_of_casework_signed_in_through_the_provider(
         await partner.get_by_role("button", name=w("accept"), exact=True).click()
         await expect(partner.locator("#referral-status")).to_have_text(
             w("status.accepted"), timeout=LIVE
+        )
+        await partner.get_by_role("button", name=w("start_work")).click()
+        await expect(partner.locator("#referral-status")).to_have_text(
+            w("status.in-progress"), timeout=LIVE
         )
         await partner.select_option("#hold-reason", "WAITLISTED")
         await partner.get_by_role("button", name=w("put_on_hold")).click()
@@ -212,38 +213,50 @@ async def test_a_day_of_casework_signed_in_through_the_provider(
         await screenshot(worker, f"casework-worker-{locale}")
         await screenshot(partner, f"casework-partner-{locale}")
 
-        # The partner changes a listing's opening hours.
-        await partner.get_by_role("button", name=w("show_mine")).click()
-        hours = partner.locator("#mine li").first.locator("textarea")
-        await expect(hours).to_be_visible(timeout=LIVE)
-        await hours.fill("MO,TU,WE 09:30-17:30")
-        await partner.locator("#mine li").first.get_by_role("button", name=w("save_hours")).click()
-        await expect(partner.locator("#mine li").first.locator(".status")).to_have_text(
-            w("hours_saved"), timeout=LIVE
-        )
-        await partner.reload()
-        await partner.get_by_role("button", name=w("show_mine")).click()
-        await expect(partner.locator("#mine li").first.locator("textarea")).to_have_value(
-            re.compile("09:30-17:30"), timeout=LIVE
-        )
+        # The organisation's admin adds a webhook endpoint and changes a listing's hours.
+        admin = await admin_context.new_page()
+        stopped += await block_outside(admin)
+        await oidc_sign_in(admin, web.url, "/admin", "admin-1")
+        await admin.get_by_label("URL", exact=True).fill(HOOK)
+        await admin.get_by_label("referral.received").check()
+        await admin.get_by_role("button", name="Add endpoint").click()
+        await expect(admin.locator("#secret-panel")).to_be_visible()
+        secret = await admin.input_value("#secret-value")
+        assert secret.startswith("whsec_")
+        await admin.get_by_role("button", name="I have stored it").click()
+        await admin.get_by_role("button", name=f"Disable {HOOK}").click()
+        await expect(admin.locator("#hooks li")).to_contain_text("Disabled")
+        await expect(admin.locator("#listings li").first).to_be_visible(timeout=LIVE)
+        listing = await admin.input_value("#hours-listing")
+        await admin.fill("#hours-text", "MO,TU,WE 09:30-17:30")
+        await admin.get_by_role("button", name="Save hours").click()
+        await expect(admin.locator("#hours-status")).to_contain_text("Opening hours saved")
+        await admin.reload()
+        await expect(admin.locator("#listings li").first).to_be_visible(timeout=LIVE)
+        await admin.select_option("#hours-listing", listing)
+        await expect(admin.locator("#hours-text")).to_have_value("MO,TU,WE 09:30-17:30")
+        assert secret not in await admin.content()
+        assert await axe_violations(admin, axe_script) == []
 
         # No token anywhere in the browsers; one HttpOnly, Secure, SameSite cookie each.
-        for context, page in ((worker_context, worker), (partner_context, partner)):
+        pages = ((worker_context, worker), (partner_context, partner), (admin_context, admin))
+        for context, page in pages:
             (cookie,) = [c for c in await context.cookies() if c["name"] == "harbour_session"]
             assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Lax"
             assert await page.evaluate(
                 "() => [localStorage.length, sessionStorage.length, document.cookie]"
             ) == [0, 0, ""]
         for session in web.auth.store._sessions.values():
-            assert session.access_token not in await worker.content() + await partner.content()
+            for _, page in pages:
+                assert session.access_token not in await page.content()
 
-        # Both sign out at the provider.
-        for page in (worker, partner):
+        # All sign out at the provider.
+        for _, page in pages:
             await page.click("#signout")
             await page.click("button[name=logout]")
             await expect(page).to_have_url(web.url + "/")
         assert len(web.auth.store) == 0
         assert stopped == []
     finally:
-        await worker_context.close()
-        await partner_context.close()
+        for context in (worker_context, partner_context, admin_context):
+            await context.close()
