@@ -39,6 +39,8 @@ async def test_travel_time_on_each_card_and_quickest_first_with_javascript_off(
         text = await card.inner_text()
         assert "min walk" in text and "240 m away" in text
 
+        # Results come first; the search folds into a summary that opens to change it.
+        await page.click("details.asked summary")
         await page.locator("input[name=order][value='quickest']").check()
         async with page.expect_navigation():
             await page.click("button[type=submit]")
