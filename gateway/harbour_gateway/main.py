@@ -10,7 +10,6 @@ from typing import Any
 
 import jwt
 import orjson
-import uvicorn
 from cross_web import HTTPException
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -30,7 +29,7 @@ from harbour_gateway.ratelimit import SearchLimiter
 from harbour_gateway.schema import schema
 from harbour_gateway.settings import GatewaySettings
 from harbour_kit.auth import TokenVerifier, optional_principal
-from harbour_kit.cli import listen_arguments
+from harbour_kit.cli import listen_arguments, serve
 from harbour_kit.docs import install_docs
 from harbour_kit.errors import HarbourError, install_error_handlers, problem
 from harbour_kit.events.envelope import current_traceparent, new_traceparent
@@ -216,7 +215,7 @@ def main() -> None:
     where = parser.parse_args()
     settings = GatewaySettings()
     configure_logging("gateway", settings.log_level)
-    uvicorn.run(
+    serve(
         "harbour_gateway.main:create",
         factory=True,
         host=where.host or settings.host,

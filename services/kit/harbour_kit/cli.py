@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -19,6 +22,31 @@ def listen_arguments(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--host", default=None, help="address to listen on")
     parser.add_argument("--port", type=int, default=None, help="port to listen on")
     return parser
+
+
+class QuietServer(uvicorn.Server):
+    """uvicorn's server ticking once a second, not ten times: an idle service sleeps."""
+
+    async def main_loop(self) -> None:
+        """Checks for shutdown (and refreshes the Date header) every second."""
+        counter = 0
+        should_exit = await self.on_tick(counter)
+        while not should_exit:
+            counter = (counter + 10) % 864000  # each tick is a second: `on_tick` counts tenths
+            await asyncio.sleep(1.0)
+            should_exit = await self.on_tick(counter)
+
+
+def serve(app: str, **options: Any) -> None:
+    """Runs `app` (an import string) like `uvicorn.run`, in one process with `QuietServer`."""
+    config = uvicorn.Config(app, **options)
+    if config.workers > 1:
+        uvicorn.run(app, **options)  # uvicorn's supervisor starts its own servers
+        return
+    server = QuietServer(config)
+    server.run()
+    if not server.started:
+        sys.exit(3)  # uvicorn's exit code for a failed start-up
 
 
 def run_service_cli(
@@ -41,7 +69,7 @@ def run_service_cli(
         where = listen_arguments(f"harbour-{settings.service_name} serve").parse_args(args.args)
         # Before uvicorn starts: its own records go through the same redacting JSON path.
         configure_logging(settings.service_name, settings.log_level)
-        uvicorn.run(
+        serve(
             app_path,
             factory=True,
             host=where.host or settings.host,

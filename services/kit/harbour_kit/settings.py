@@ -44,8 +44,9 @@ class ServiceSettings(BaseSettings):
         default=[1.0, 5.0, 30.0, 120.0, 600.0], validation_alias=_shared("EVENTS_BACKOFF")
     )
     events_ack_wait: float = Field(default=30.0, gt=0, validation_alias=_shared("EVENTS_ACK_WAIT"))
+    # A commit in this process wakes the relay at once; the poll finds rows other processes wrote.
     outbox_poll_interval: float = Field(
-        default=1.0, gt=0, validation_alias=_shared("OUTBOX_POLL_INTERVAL")
+        default=5.0, gt=0, validation_alias=_shared("OUTBOX_POLL_INTERVAL")
     )
 
     jwt_public_key_file: Path | None = Field(

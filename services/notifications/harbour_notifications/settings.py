@@ -56,7 +56,8 @@ class NotificationsSettings(ServiceSettings):
     delivery_max_attempts: int = Field(default=8, ge=1)
     delivery_backoff: float = Field(default=2.0, gt=0, description="Seconds before the 1st retry")
     delivery_backoff_cap: float = Field(default=600.0, gt=0)
-    delivery_poll_interval: float = Field(default=0.1, gt=0)
+    # The longest a sender sleeps when nothing is due; a commit that queues a delivery wakes it.
+    delivery_poll_interval: float = Field(default=30.0, gt=0)
     delivery_workers: int = Field(default=4, ge=1, description="Concurrent senders (PostgreSQL)")
     digest_interval: float = Field(default=30.0, gt=0, description="Seconds between digest checks")
 

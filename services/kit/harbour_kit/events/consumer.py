@@ -31,6 +31,9 @@ log = structlog.get_logger("harbour.consumer")
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
 DRAIN_WAIT = 0.02  # seconds a drain fetch may wait for the server's first answer
+# Seconds one pull request waits for a message: an idle service wakes rarely, and a pull lost
+# in a NATS restart is asked again soon.
+IDLE_WAIT = 5.0
 
 
 class PermanentEventError(Exception):
@@ -227,7 +230,7 @@ async def run_pull_loop(
                 subscription = await subscribe(bus.jetstream())
             try:
                 # Wait for one message only: a larger batch would linger until it fills.
-                messages = await subscription.fetch(1, timeout=1)
+                messages = await subscription.fetch(1, timeout=IDLE_WAIT)
             except nats.errors.TimeoutError:
                 continue
             while messages:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlmodel import col, select
+from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from harbour_kit.db import dialect_of
@@ -80,6 +80,13 @@ async def next_due(*, session: AsyncSession, now: datetime) -> Delivery | None:
     if dialect_of(session) == "postgresql":
         query = query.with_for_update(skip_locked=True)
     return (await session.exec(query)).first()
+
+
+async def next_due_at(*, session: AsyncSession) -> datetime | None:
+    """When the first queued delivery falls due (None: nothing is queued)."""
+    query = select(func.min(Delivery.next_attempt_at)).where(Delivery.status == "queued")
+    due: datetime | None = (await session.exec(query)).first()
+    return due
 
 
 async def waiting_for_digest(*, session: AsyncSession) -> Sequence[tuple[Delivery, Notification]]:

@@ -12,12 +12,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import itertools
 import random
+import weakref
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import aiohttp
 import structlog
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from harbour_kit.contracts import DeliveryFailed
@@ -71,6 +75,31 @@ def quiet_until(person: Recipient, now: datetime) -> datetime | None:
     return finish.astimezone(UTC)
 
 
+# Senders sleep until a delivery is due: a commit that queues one wakes those of its database.
+_SENDERS: weakref.WeakSet[Deliverer] = weakref.WeakSet()
+_QUEUED = "harbour_deliveries_queued"
+
+
+@event.listens_for(Session, "before_flush")
+def _note_queued(session: Session, _context: object, _instances: object) -> None:
+    changed = itertools.chain(session.new, session.dirty)
+    if any(isinstance(o, Delivery) and o.status == "queued" for o in changed):
+        session.info[_QUEUED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_senders(session: Session) -> None:
+    if session.info.pop(_QUEUED, False):
+        for sender in list(_SENDERS):
+            if sender.engine is session.bind:
+                sender.wake.set()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_queued(session: Session) -> None:
+    session.info.pop(_QUEUED, None)
+
+
 class Deliverer:
     """Runs the senders of one service instance."""
 
@@ -79,6 +108,8 @@ class Deliverer:
         self.runtime = runtime
         self.settings = runtime.settings
         self.wake = asyncio.Event()
+        self.engine = service.engine.sync_engine
+        _SENDERS.add(self)
 
     async def run(self) -> None:
         """Sends until cancelled."""
@@ -97,6 +128,7 @@ class Deliverer:
 
     async def _loop(self) -> None:
         while True:
+            self.wake.clear()  # before looking: a delivery queued while we look wakes us again
             step = asyncio.ensure_future(self.step())
             try:
                 if await asyncio.shield(step):
@@ -108,9 +140,23 @@ class Deliverer:
                 raise
             except Exception as exc:
                 log.warning("delivery_step_failed", error=type(exc).__name__)
-            self.wake.clear()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), self.settings.delivery_poll_interval)
+                await asyncio.wait_for(self.wake.wait(), await self._idle_for())
+
+    async def _idle_for(self) -> float:
+        """Seconds until the next queued delivery is due, at most the poll interval."""
+        longest = self.settings.delivery_poll_interval
+        try:
+            async with self.service.factory() as session:
+                due = await repository.next_due_at(session=session)
+        except Exception as exc:  # the database may be restarting: look again soon
+            log.warning("delivery_due_lookup_failed", error=type(exc).__name__)
+            return min(longest, 1.0)
+        if due is None:
+            return longest
+        if due.tzinfo is None:
+            due = due.replace(tzinfo=UTC)
+        return max(0.0, min(longest, (due - datetime.now(UTC)).total_seconds()))
 
     async def step(self, now: datetime | None = None) -> bool:
         """Sends one due delivery, if there is one."""
