@@ -52,6 +52,13 @@ class OrgAdmin(_HasRole):
     message = "Only your organisation's admins do this."
 
 
+class ListingAdmin(_HasRole):
+    """Those who may vouch for a listing: its organisation's admins and network admins."""
+
+    roles = (Role.ORG_ADMIN, Role.NETWORK_ADMIN)
+    message = "Only an organisation's admins or network administrators do this."
+
+
 class NetworkAdmin(_HasRole):
     """The network's administrators."""
 

@@ -14,12 +14,14 @@ from aiohttp import web
 from harbour_gateway.main import create
 from harbour_gateway.settings import GatewaySettings
 from harbour_notifications.webhooks import signing
-from tests.conftest import Keys, Mint, Serve, StartService, eventually
+from tests.conftest import Keys, Mint, Serve, StartService, bearer, eventually
 from tests.harness import free_port
 from tests.sample import CARE_NETWORK, CLAIM_ADVICE, DETENTION_VISITS, LEGAL_CLINIC, seed_small
 from tests.stack import Stack
 
-ENDPOINT = "id url eventTypes enabled createdAt lastDeliveryStatus secrets { id expiresAt }"
+ENDPOINT = (
+    "id url description eventTypes enabled createdAt lastDeliveryStatus secrets { id expiresAt }"
+)
 PROBLEM = "... on Problem { code message } ... on ValidationProblem { fields { field message } }"
 ADD = f"""mutation($input: WebhookEndpointInput!) {{
   addWebhookEndpoint(input: $input) {{
@@ -143,21 +145,32 @@ async def test_an_org_admin_adds_rotates_disables_and_redrives_a_failed_delivery
 ) -> None:
     hook, url = receiver
     admin = mint("org_admin", org=LEGAL_CLINIC, sub="admin-1")
+    described = "Case system — 法律團隊"
     added = (
         await stack.data(
-            ADD, {"input": {"url": url, "eventTypes": ["referral.received"]}}, token=admin
+            ADD,
+            {
+                "input": {
+                    "url": url,
+                    "description": described,
+                    "eventTypes": ["referral.received"],
+                }
+            },
+            token=admin,
         )
     )["addWebhookEndpoint"]
     assert added["__typename"] == "WebhookSecretIssued", added
     secret, endpoint = added["secret"], added["endpoint"]
     assert secret.startswith("whsec_")
     assert endpoint["url"] == url and endpoint["eventTypes"] == ["referral.received"]
+    assert endpoint["description"] == described
     assert endpoint["enabled"] is True and endpoint["lastDeliveryStatus"] is None
     endpoint_id = endpoint["id"]
 
     # The secret is never shown again: the list has no field for it and never holds it.
     listed = await stack.graphql(LIST, token=admin)
     assert [e["id"] for e in listed["data"]["webhookEndpoints"]] == [endpoint_id]
+    assert listed["data"]["webhookEndpoints"][0]["description"] == described
     assert secret not in str(listed)
     asked = await stack.graphql("{ webhookEndpoints { secret } }", token=admin)
     assert "Cannot query field 'secret'" in asked["errors"][0]["message"]
@@ -258,6 +271,7 @@ async def test_another_organisation_and_partner_staff_cannot_see_or_change_it(
     )["addWebhookEndpoint"]
     endpoint_id = added["endpoint"]["id"]
     assert added["endpoint"]["eventTypes"] == []  # every type
+    assert added["endpoint"]["description"] is None  # none given
     delivery_id = (await stack.data(TEST, {"id": endpoint_id}, token=admin))["sendWebhookTest"][
         "id"
     ]
@@ -307,7 +321,25 @@ async def test_a_refused_endpoint_names_the_field(stack: Stack, mint: Mint) -> N
         )["addWebhookEndpoint"]
         assert refused["__typename"] == "ValidationProblem", (url, refused)
         assert (refused["code"], [f["field"] for f in refused["fields"]]) == (code, [field_name])
+
+    # A description one character past what the column holds, at the gateway and the service.
+    wordy = {"url": "https://partner.example/hook", "description": "d" * 201}
+    refused = (await stack.data(ADD, {"input": wordy}, token=admin))["addWebhookEndpoint"]
+    assert refused["__typename"] == "ValidationProblem", refused
+    assert [f["field"] for f in refused["fields"]] == ["description"]
+    direct = await stack.notifications.client.post("/webhooks", json=wordy, headers=bearer(admin))
+    assert direct.status_code == 422
+    assert [e["field"] for e in direct.json()["errors"]] == ["description"]
     assert (await stack.data(LIST, token=admin))["webhookEndpoints"] == []
+
+    # 200 characters fit, and a blank description is kept as none.
+    fits = {**wordy, "description": "d" * 200}
+    kept = (await stack.data(ADD, {"input": fits}, token=admin))["addWebhookEndpoint"]
+    assert kept["__typename"] == "WebhookSecretIssued", kept
+    assert kept["endpoint"]["description"] == "d" * 200
+    blank = {"url": "https://partner.example/other", "description": "  "}
+    kept = (await stack.data(ADD, {"input": blank}, token=admin))["addWebhookEndpoint"]
+    assert kept["endpoint"]["description"] is None
 
 
 async def test_my_services_lists_only_my_organisations_listings(stack: Stack, mint: Mint) -> None:

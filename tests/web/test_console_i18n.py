@@ -88,7 +88,13 @@ def test_every_message_the_pages_ask_for_is_in_the_catalogue() -> None:
     asked |= set(re.findall(r"\bplural\(\"([a-z_.-]+)\"", scripts))
     templates = "".join(
         (WEB / "templates" / name).read_text("utf-8")
-        for name in ("console.html", "worker.html", "partner.html", "referral_detail.html")
+        for name in (
+            "console.html",
+            "worker.html",
+            "partner.html",
+            "referral_detail.html",
+            "admin.html",
+        )
     )
     asked |= set(re.findall(r"t\.console\([\"']([a-z_.-]+)[\"']\)", templates))
     assert len(asked) > 50

@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
+
+from babel.dates import format_date
 
 from harbour_web.gateway import Gateway, GatewayError
 from harbour_web.i18n import Locale, Messages
@@ -24,7 +27,7 @@ query Nearby($near: String, $lat: Float, $lng: Float, $filter: ServiceFilter,
       pageInfo { hasNextPage endCursor }
       edges { node {
         id distance openNow hoursToday languages free fees confidential phones howToGetThere
-        travelMinutes travelMode route
+        travelMinutes travelMode route lastVerified
         district { name }
         place { name address transportation latitude longitude }
         service { id name organization { name } }
@@ -150,6 +153,7 @@ class Card:
     travel: str = ""  # "about 14 min by MTR"
     minutes: int | None = None
     route: str = ""
+    checked: str = ""  # "Checked on 12 Nov 2026": when the partner last confirmed the listing
 
 
 @dataclass
@@ -179,6 +183,22 @@ def travel_text(minutes: int | None, mode: str | None, t: Messages) -> str:
         return ""
     key = {"WALK": "travel_walk", "FERRY": "travel_ferry"}.get(mode, "travel_mtr")
     return t(key, n=minutes)
+
+
+# English dates as Hong Kong writes them ("12 Nov 2026"); the others in their language's own form.
+DATE_LOCALES = {"en": "en_HK", "zh-Hant": "zh_Hant_HK"}
+
+
+def checked_text(value: str | None, t: Messages) -> str:
+    """When a listing was last confirmed, in the page's language; empty if never or unreadable."""
+    try:
+        day = date.fromisoformat(value[:10]) if value else None
+    except ValueError:
+        return ""
+    if day is None:
+        return ""
+    where = DATE_LOCALES.get(t.locale.code, t.locale.code.replace("-", "_"))
+    return t("checked_on", date=format_date(day, format="medium", locale=where))
 
 
 def phone_links(phone: str) -> tuple[str, str, str]:
@@ -262,6 +282,7 @@ def card(node: dict[str, Any], t: Messages, origin: tuple[float, float] | None =
         travel=travel_text(node.get("travelMinutes"), node.get("travelMode"), t),
         minutes=node.get("travelMinutes"),
         route=str(node.get("route") or ""),
+        checked=checked_text(node.get("lastVerified"), t),
     )
 
 

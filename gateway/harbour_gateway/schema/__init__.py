@@ -25,6 +25,7 @@ from harbour_gateway.schema.directory import DirectoryMutation, DirectoryQuery
 from harbour_gateway.schema.live import Subscription
 from harbour_gateway.schema.notifications import NotificationsMutation, NotificationsQuery
 from harbour_gateway.schema.referrals import ReferralsMutation, ReferralsQuery
+from harbour_gateway.schema.verification import VerificationMutation, VerificationQuery
 from harbour_gateway.schema.webhooks import WebhooksMutation, WebhooksQuery
 
 MAX_DEPTH, MAX_ALIASES, MAX_TOKENS = 10, 15, 2000
@@ -40,12 +41,18 @@ LIMIT_RULES = (
 
 
 @strawberry.type
-class Query(DirectoryQuery, ReferralsQuery, NotificationsQuery, WebhooksQuery):
+class Query(DirectoryQuery, ReferralsQuery, NotificationsQuery, WebhooksQuery, VerificationQuery):
     pass
 
 
 @strawberry.type
-class Mutation(DirectoryMutation, ReferralsMutation, NotificationsMutation, WebhooksMutation):
+class Mutation(
+    DirectoryMutation,
+    ReferralsMutation,
+    NotificationsMutation,
+    WebhooksMutation,
+    VerificationMutation,
+):
     pass
 
 

@@ -24,6 +24,7 @@ from harbour_gateway.schema.directory import Service
 from harbour_gateway.schema.relay import Connection, Edge, PageInfo
 
 MAX_URL = 500  # the notifications service stores at most this many characters
+MAX_DESCRIPTION = 200  # likewise for an endpoint's description
 MAX_PAGE = 100
 MAX_LISTING_PAGES = 10  # 2,000 services: far more than any one organisation keeps
 TEST_TYPE = "webhook.test"  # the type the notifications service gives a test message
@@ -44,6 +45,7 @@ class WebhookSecret:
 class WebhookEndpoint:
     id: strawberry.ID
     url: str
+    description: str | None = strawberry.field(description="What it is for, in the admin's words")
     event_types: list[str] = strawberry.field(description="Types sent to it; empty: every type")
     enabled: bool
     created_at: datetime
@@ -58,6 +60,7 @@ class WebhookEndpoint:
         return WebhookEndpoint(
             id=strawberry.ID(item["id"]),
             url=item["url"],
+            description=item.get("description"),
             event_types=list(item["kinds"]),
             enabled=bool(item["enabled"]),
             created_at=datetime.fromisoformat(item["created_at"]),
@@ -117,6 +120,9 @@ class WebhookDeliveries(Connection[WebhookDelivery]):
 @strawberry.input(description="A partner system to send webhooks to.")
 class WebhookEndpointInput:
     url: str = strawberry.field(description="https://…; must reach a public address")
+    description: str | None = strawberry.field(
+        default=None, description=f"What it is for, at most {MAX_DESCRIPTION} characters"
+    )
     event_types: list[str] = strawberry.field(
         default_factory=list, description="Types to send (webhookEventTypes); empty: every type"
     )
@@ -303,7 +309,13 @@ class WebhooksMutation:
     ) -> WebhookSecretResult:
         if len(input.url) > MAX_URL:
             return invalid("url", f"must be at most {MAX_URL} characters")
-        body = {"url": input.url, "kinds": list(input.event_types)}
+        if input.description is not None and len(input.description) > MAX_DESCRIPTION:
+            return invalid("description", f"must be at most {MAX_DESCRIPTION} characters")
+        body = {
+            "url": input.url,
+            "description": input.description,
+            "kinds": list(input.event_types),
+        }
         return await _issued(info, "/webhooks", body)
 
     @strawberry.mutation(

@@ -22,6 +22,8 @@ from harbour_directory.search.endpoints import router as search_router
 from harbour_directory.settings import DirectorySettings
 from harbour_directory.taxonomy.endpoints import router as taxonomy_router
 from harbour_directory.taxonomy.service import ensure_taxonomies
+from harbour_directory.verification import clocks as verification_clocks
+from harbour_directory.verification.endpoints import router as verification_router
 from harbour_kit.app import create_app
 from harbour_kit.cli import run_service_cli
 from harbour_kit.errors import ValidationFailed
@@ -33,7 +35,9 @@ T = TypeVar("T")
 
 def build_service(settings: DirectorySettings) -> Service:
     """Wires the directory: it publishes listing events and consumes none yet."""
-    return Service(settings, metadata, produces=True)
+    service = Service(settings, metadata, produces=True)
+    service.workers["verification"] = lambda: verification_clocks.run(service=service)
+    return service
 
 
 def create(settings: DirectorySettings | None = None) -> FastAPI:
@@ -51,7 +55,14 @@ def create(settings: DirectorySettings | None = None) -> FastAPI:
             "Open Referral HSDS 3.0 directory of partner services, with geosearch (`lat`, `lng`,"
             " `radius`, `near`) and filters for the needs of people seeking protection."
         ),
-        routers=[hsds_router, search_router, taxonomy_router, listings_router, closures_router],
+        routers=[
+            hsds_router,
+            search_router,
+            taxonomy_router,
+            listings_router,
+            closures_router,
+            verification_router,
+        ],
         on_startup=startup,
     )
     app.state.geocoding = Geocoding(

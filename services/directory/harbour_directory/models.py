@@ -122,6 +122,15 @@ closure = Table(
     Index("ix_closure_scope", "scope", "scope_id"),
 )
 
+# The stale period each listing's organisation was last reminded of, so a sweep reminds once.
+verification_reminder = Table(
+    "verification_reminder",
+    metadata,
+    Column("service_id", String(64), primary_key=True),
+    Column("assured_date", Text, nullable=True),  # as it was when reminded; null: never confirmed
+    Column("reminded_at", DateTime(timezone=True), nullable=False),
+)
+
 service_point = Table(
     "service_point",
     metadata,

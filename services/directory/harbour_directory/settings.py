@@ -29,6 +29,12 @@ class DirectorySettings(ServiceSettings):
     default_radius: float = Field(default=2000.0, gt=0, description="Metres, when `near` is given")
     max_radius: float = Field(default=50_000.0, gt=0)
     time_zone: str = "Asia/Hong_Kong"
+    verification_period_days: int = Field(
+        default=182, gt=0, description="Days after its last confirmation that a listing is stale"
+    )
+    verification_interval: float = Field(
+        default=3600.0, gt=0, description="Seconds between sweeps for stale listings"
+    )
 
 
 def settings_of(service: Service) -> DirectorySettings:

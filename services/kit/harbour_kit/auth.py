@@ -174,6 +174,7 @@ def mint_token(
     ttl_seconds: int = 12 * 3600,
     name: str | None = None,
     now: float | None = None,
+    email: str | None = None,
 ) -> str:
     """Signs a token with the local key (embedded default and tests only)."""
     issued = int(now if now is not None else time.time())
@@ -190,6 +191,8 @@ def mint_token(
     }
     if name:
         claims["name"] = name
+    if email:
+        claims["email"] = email
     return jwt.encode(claims, private_key_pem, algorithm="EdDSA")
 
 

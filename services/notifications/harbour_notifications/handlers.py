@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from harbour_kit.auth import Role
 from harbour_kit.contracts import (
+    ListingVerificationDue,
     ReferralDeadlineApproaching,
     ReferralTransitioned,
     ServiceCapacityChanged,
@@ -83,6 +84,22 @@ async def on_capacity(session: AsyncSession, envelope: Envelope) -> None:
         facts={
             "service_name": listing.name if listing else event.service_id,
             "accepting_referrals": event.accepting_referrals,
+        },
+    )
+
+
+async def on_verification_due(session: AsyncSession, envelope: Envelope) -> None:
+    """Asks an organisation's admins to confirm that a stale listing is still right."""
+    event = ListingVerificationDue.model_validate(envelope.data)
+    await _tell_admins(
+        session=session,
+        envelope=envelope,
+        organization_id=event.organization_id,
+        service_id=event.service_id,
+        kind="listing.verification",
+        facts={
+            "service_name": event.name,
+            "assured_date": event.assured_date.isoformat() if event.assured_date else None,
         },
     )
 
@@ -215,4 +232,5 @@ HANDLERS: dict[str, Handler] = {
     ReferralDeadlineApproaching.event_type: on_deadline,
     ServiceUpsertedV2.event_type: on_listing,
     ServiceCapacityChanged.event_type: on_capacity,
+    ListingVerificationDue.event_type: on_verification_due,
 }

@@ -127,6 +127,8 @@ class WebhookEndpoint(NotificationsModel, table=True):
     id: str = Field(primary_key=True, max_length=36)
     organization_id: str = Field(index=True, max_length=36)
     url: str = Field(max_length=500)
+    # What the endpoint is for, in the admin's words ("Case system, legal team"); optional.
+    description: str | None = Field(default=None, max_length=200)
     kinds: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     # `{id, secret_enc, created_at, expires_at}`, the secret encrypted (`webhooks/secrets.py`)
     secrets: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))

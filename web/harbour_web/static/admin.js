@@ -4,50 +4,12 @@
   "use strict";
   var H = Harbour, $ = H.$, el = H.el;
 
-  // English for now, in one place, so the console catalogue can take them over.
-  var TEXT = {
-    loading: "Loading…",
-    endpoints_none: "No webhook endpoints yet.",
-    endpoints_count: "{n} webhook endpoint(s).",
-    every_type: "every event type",
-    enabled: "Enabled",
-    disabled: "Disabled",
-    added_on: "added {when}",
-    last_delivery: "last delivery: {status}",
-    no_delivery: "no deliveries yet",
-    open_log: "Delivery log",
-    rotate: "Rotate secret",
-    disable: "Disable",
-    enable: "Enable",
-    send_test: "Send a test",
-    added: "Endpoint added. Copy its secret now: it will not be shown again.",
-    rotated: "New secret made. Copy it now: it will not be shown again. The old one signs for 24 more hours.",
-    now_disabled: "Endpoint disabled: it receives nothing until enabled.",
-    now_enabled: "Endpoint enabled.",
-    test_queued: "Test message queued; see the delivery log.",
-    secret_cleared: "Secret hidden.",
-    log_for: "Deliveries to {url}, newest first.",
-    log_none: "No deliveries to this endpoint yet.",
-    log_count: "{n} deliveries shown.",
-    resend: "Re-send",
-    resent: "Queued again.",
-    no_response: "—",
-    listings_none: "Your organisation has no listings.",
-    listings_count: "{n} listing(s).",
-    taking: "taking referrals",
-    not_taking: "not taking referrals",
-    unknown_intake: "intake not given",
-    wait_weeks: "about {n} weeks' wait",
-    no_hours: "no opening hours given",
-    hours_saved: "Opening hours saved for {name}.",
-    intake_saved: "Intake capacity saved for {name}.",
-    hours_line: "Line {n}: write days, then HH:MM-HH:MM, e.g. MO,TU,WE 09:00-17:00",
-    weeks_invalid: "Waiting time: give a whole number of weeks, 0 or more."
-  };
+  // Every word comes from the console catalogue (`admin_…`), in the signed-in person's language.
+  var t = H.t, NONE = "—";
   var REDRIVABLE = ["failed", "bounced", "not_sent"];
   var PROBLEM = " ... on Problem { message } ... on ValidationProblem { fields { field message } }";
 
-  var ENDPOINTS = "{ webhookEndpoints { id url eventTypes enabled createdAt lastDeliveryStatus } }";
+  var ENDPOINTS = "{ webhookEndpoints { id url description eventTypes enabled createdAt lastDeliveryStatus } }";
   var TYPES = "{ webhookEventTypes }";
   var ADD = "mutation Add($input: WebhookEndpointInput!) { addWebhookEndpoint(input: $input) { __typename" +
     " ... on WebhookSecretIssued { secret endpoint { id url } }" + PROBLEM + " } }";
@@ -60,7 +22,7 @@
     " ... on WebhookDeliveryConnection { pageInfo { hasNextPage endCursor }" +
     " edges { node { id eventType status attempts lastAttemptAt responseCode reason } } }" + PROBLEM + " } }";
   var REDRIVE = "mutation Redrive($id: ID!) { redriveWebhookDelivery(id: $id) { __typename" + PROBLEM + " } }";
-  var MINE = "{ myServices(locale: \"en\") { id name acceptingReferrals waitlistWeeks" +
+  var MINE = "query Mine($locale: String) { myServices(locale: $locale) { id name acceptingReferrals waitlistWeeks" +
     " openingHours { days opensAt closesAt description } } }";
   var HOURS = "mutation Hours($id: ID!, $h: [OpeningHoursInput!]!) { updateOpeningHours(serviceId: $id, hours: $h) {" +
     " __typename" + PROBLEM + " } }";
@@ -69,10 +31,15 @@
 
   var listings = [], logOf = null;
 
-  function words(key, values) {
-    return TEXT[key].replace(/\{(\w+)\}/g, function (whole, name) {
-      return values && values[name] !== undefined ? String(values[name]) : whole;
+  // A message as nodes, so a placeholder may hold an element (a time) where the language puts it.
+  function phrase(key, values) {
+    var box = el("span");
+    t(key).split(/(\{\w+\})/).forEach(function (part) {
+      var name = /^\{(\w+)\}$/.exec(part), value = name ? values[name[1]] : null;
+      if (value === null || value === undefined) { if (part) box.appendChild(document.createTextNode(part)); }
+      else box.appendChild(typeof value === "string" ? document.createTextNode(value) : value);
     });
+    return box;
   }
 
   // A problem result in words, naming the fields at fault; null when it succeeded.
@@ -82,15 +49,6 @@
       text += " (" + result.fields.map(function (f) { return f.field + ": " + f.message; }).join("; ") + ")";
     }
     return text;
-  }
-
-  // Service times are UTC; SQLite's come without an offset.
-  function at(iso) {
-    if (!iso) return TEXT.no_response;
-    var text = /(Z|[+-]\d\d:?\d\d)$/.test(iso) ? iso : iso + "Z";
-    return new Date(text).toLocaleString("en-GB", {
-      timeZone: "Asia/Hong_Kong", day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit"
-    });
   }
 
   function button(text, label, onclick) {
@@ -109,23 +67,29 @@
   function hideSecret() {
     $("secret-value").value = "";
     $("secret-panel").hidden = true;
-    H.say("hooks-status", TEXT.secret_cleared);
+    H.say("hooks-status", t("admin_secret_cleared"));
   }
 
   function endpointItem(e) {
-    var types = e.eventTypes.length ? e.eventTypes.join(", ") : TEXT.every_type;
-    var facts = [e.enabled ? TEXT.enabled : TEXT.disabled, words("added_on", { when: at(e.createdAt) }),
-      e.lastDeliveryStatus ? words("last_delivery", { status: e.lastDeliveryStatus }) : TEXT.no_delivery];
-    var switchText = e.enabled ? TEXT.disable : TEXT.enable;
+    // Event types are codes partner systems subscribe by, so they are shown as such.
+    var types = e.eventTypes.length ? e.eventTypes.join(t("list_separator")) : t("admin_every_type");
+    var last = e.lastDeliveryStatus
+      ? t("admin_last_delivery", { status: H.word("admin_delivery", e.lastDeliveryStatus) }) : t("admin_no_delivery");
     return el("li", { "data-endpoint-id": e.id, "data-enabled": String(e.enabled) },
       el("strong", { text: e.url }), el("br"),
+      e.description ? el("span", { class: "endpoint-description", dir: "auto", text: e.description }) : null,
+      e.description ? el("br") : null,
       el("span", { text: types }), el("br"),
-      el("span", { class: "endpoint-facts", text: facts.join(" · ") }),
+      // Inside "added {when}" the clock alone reads well; "3 minutes ago" after it would not.
+      el("span", { class: "endpoint-facts" }, t(e.enabled ? "admin_enabled" : "admin_disabled"), " · ",
+        phrase("admin_added_on", { when: H.when(e.createdAt).querySelector("time") }), " · ", last),
       el("p", { class: "actions" },
-        button(TEXT.open_log, TEXT.open_log + " of " + e.url, function () { openLog(e, null); }),
-        button(TEXT.rotate, TEXT.rotate + " of " + e.url, function () { rotate(e); }),
-        button(switchText, switchText + " " + e.url, function () { toggle(e); }),
-        button(TEXT.send_test, TEXT.send_test + " to " + e.url, function () { sendTest(e); })));
+        button(t("admin_open_log"), t("admin_open_log_of", { url: e.url }), function () { openLog(e, null); }),
+        button(t("admin_rotate"), t("admin_rotate_of", { url: e.url }), function () { rotate(e); }),
+        e.enabled
+          ? button(t("admin_disable"), t("admin_disable_url", { url: e.url }), function () { toggle(e); })
+          : button(t("admin_enable"), t("admin_enable_url", { url: e.url }), function () { toggle(e); }),
+        button(t("admin_send_test"), t("admin_send_test_to", { url: e.url }), function () { sendTest(e); })));
   }
 
   function refreshEndpoints() {
@@ -148,14 +112,14 @@
   function rotate(e) {
     H.gql(ROTATE, { id: e.id }).then(function (d) {
       var r = d.rotateWebhookSecret;
-      if (report("hooks-status", r, "WebhookSecretIssued", TEXT.rotated)) showSecret(r.endpoint.url, r.secret);
+      if (report("hooks-status", r, "WebhookSecretIssued", t("admin_rotated"))) showSecret(r.endpoint.url, r.secret);
     }).catch(fail("hooks-status"));
   }
 
   function toggle(e) {
     var mutation = e.enabled ? DISABLE : ENABLE, name = e.enabled ? "disableWebhookEndpoint" : "enableWebhookEndpoint";
     H.gql(mutation, { id: e.id }).then(function (d) {
-      if (report("hooks-status", d[name], "WebhookEndpoint", e.enabled ? TEXT.now_disabled : TEXT.now_enabled)) {
+      if (report("hooks-status", d[name], "WebhookEndpoint", t(e.enabled ? "admin_now_disabled" : "admin_now_enabled"))) {
         return refreshEndpoints();
       }
     }).catch(fail("hooks-status"));
@@ -163,7 +127,7 @@
 
   function sendTest(e) {
     H.gql(TEST, { id: e.id }).then(function (d) {
-      if (report("hooks-status", d.sendWebhookTest, "WebhookDelivery", TEXT.test_queued) && logOf && logOf.id === e.id) {
+      if (report("hooks-status", d.sendWebhookTest, "WebhookDelivery", t("admin_test_queued")) && logOf && logOf.id === e.id) {
         openLog(e, null);
       }
     }).catch(fail("hooks-status"));
@@ -173,9 +137,10 @@
     event.preventDefault();
     var types = Array.prototype.slice.call(document.querySelectorAll("#hook-types input:checked"))
       .map(function (box) { return box.value; });
-    H.gql(ADD, { input: { url: $("hook-url").value.trim(), eventTypes: types } }).then(function (d) {
+    var input = { url: $("hook-url").value.trim(), description: $("hook-description").value.trim() || null, eventTypes: types };
+    H.gql(ADD, { input: input }).then(function (d) {
       var r = d.addWebhookEndpoint;
-      if (!report("hooks-status", r, "WebhookSecretIssued", TEXT.added)) return;
+      if (!report("hooks-status", r, "WebhookSecretIssued", t("admin_added"))) return;
       $("hook-add").reset();
       return refreshEndpoints().then(function () { showSecret(r.endpoint.url, r.secret); });
     }).catch(fail("hooks-status"));
@@ -195,29 +160,30 @@
 
   function logRow(e, n) {
     var action = REDRIVABLE.indexOf(n.status) >= 0
-      ? button(TEXT.resend, TEXT.resend + " " + n.eventType + " delivery", function () { redrive(e, n); })
-      : el("span", { text: TEXT.no_response });
+      ? button(t("admin_resend"), t("admin_resend_of", { type: n.eventType }), function () { redrive(e, n); })
+      : el("span", { text: NONE });
     return el("tr", { "data-delivery-id": n.id, "data-status": n.status },
       el("td", { text: n.eventType }),
-      el("td", {}, el("span", { class: "status-tag", text: n.status.replace("_", " ") }),
-        n.reason ? el("span", { class: "hint", text: " " + n.reason }) : null),
+      el("td", {}, el("span", { class: "status-tag", text: H.word("admin_delivery", n.status) }),
+        // The service writes its reasons in English; the page says so to screen readers.
+        n.reason ? el("span", { class: "hint", lang: "en", text: " " + n.reason }) : null),
       el("td", { text: String(n.attempts) }),
-      el("td", { text: at(n.lastAttemptAt) }),
-      el("td", { text: n.responseCode === null ? TEXT.no_response : String(n.responseCode) }),
+      el("td", {}, H.when(n.lastAttemptAt)),
+      el("td", { text: n.responseCode === null ? NONE : String(n.responseCode) }),
       el("td", {}, action));
   }
 
   function openLog(e, after) {
     logOf = e;
     $("log").hidden = false;
-    $("log-endpoint").textContent = words("log_for", { url: e.url });
-    if (!after) { $("log-rows").textContent = ""; H.say("log-status", TEXT.loading); }
+    $("log-endpoint").textContent = t("admin_log_for", { url: e.url });
+    if (!after) { $("log-rows").textContent = ""; H.say("log-status", t("loading")); }
     return H.gql(LOG, { id: e.id, after: after }).then(function (d) {
       var page = d.webhookDeliveries;
       if (!report("log-status", page, "WebhookDeliveryConnection", "")) return;
       page.edges.forEach(function (edge) { $("log-rows").appendChild(logRow(e, edge.node)); });
       var shown = $("log-rows").children.length;
-      H.say("log-status", shown ? words("log_count", { n: shown }) : TEXT.log_none);
+      H.say("log-status", shown ? H.plural("admin_log_count", shown) : t("admin_log_none"));
       var more = $("log-more");
       more.hidden = !page.pageInfo.hasNextPage;
       more.onclick = function () { openLog(e, page.pageInfo.endCursor); };
@@ -226,8 +192,8 @@
 
   function redrive(e, n) {
     H.gql(REDRIVE, { id: n.id }).then(function (d) {
-      if (report("log-status", d.redriveWebhookDelivery, "WebhookDelivery", TEXT.resent)) {
-        return openLog(e, null).then(function () { H.say("log-status", TEXT.resent); });
+      if (report("log-status", d.redriveWebhookDelivery, "WebhookDelivery", t("admin_resent"))) {
+        return openLog(e, null).then(function () { H.say("log-status", t("admin_resent")); });
       }
     }).catch(fail("log-status"));
   }
@@ -245,19 +211,19 @@
       var line = lines[i].trim();
       if (!line) continue;
       var m = line.match(/^([A-Za-z]{2}(?:\s*,\s*[A-Za-z]{2})*)\s+(\d\d:\d\d)\s*-\s*(\d\d:\d\d)$/);
-      if (!m) throw new Error(words("hours_line", { n: i + 1 }));
+      if (!m) throw new Error(t("admin_hours_line", { n: i + 1 }));
       parsed.push({ days: m[1].replace(/\s/g, "").toUpperCase(), opensAt: m[2], closesAt: m[3] });
     }
     return parsed;
   }
 
   function listingItem(s) {
-    var intake = s.acceptingReferrals === null ? TEXT.unknown_intake : (s.acceptingReferrals ? TEXT.taking : TEXT.not_taking);
-    if (s.waitlistWeeks) intake += " · " + words("wait_weeks", { n: s.waitlistWeeks });
+    var intake = t(s.acceptingReferrals === null ? "admin_unknown_intake" : (s.acceptingReferrals ? "admin_taking" : "admin_not_taking"));
+    if (s.waitlistWeeks) intake += " · " + H.plural("admin_wait_weeks", s.waitlistWeeks);
     return el("li", { "data-service-id": s.id },
       el("strong", { text: s.name }), el("br"),
       el("span", { class: "listing-intake", text: intake }), el("br"),
-      el("span", { class: "listing-hours", text: s.openingHours.length ? hoursText(s.openingHours).replace(/\n/g, "; ") : TEXT.no_hours }));
+      el("span", { class: "listing-hours", text: s.openingHours.length ? hoursText(s.openingHours).replace(/\n/g, "; ") : t("admin_no_hours") }));
   }
 
   function fillSelect(id, chosen) {
@@ -286,12 +252,12 @@
   // Reloads the listings; `show` fills the forms named (the one just saved), never one being edited.
   function refreshListings(show) {
     var hoursChoice = $("hours-listing").value, intakeChoice = $("intake-listing").value;
-    return H.gql(MINE).then(function (d) {
+    return H.gql(MINE, { locale: H.page.contentLocale }).then(function (d) {
       listings = d.myServices;
       var list = $("listings");
       list.textContent = "";
       listings.forEach(function (s) { list.appendChild(listingItem(s)); });
-      H.say("listings-status", listings.length ? words("listings_count", { n: listings.length }) : TEXT.listings_none);
+      H.say("listings-status", listings.length ? H.plural("admin_listings_count", listings.length) : t("admin_listings_none"));
       fillSelect("hours-listing", hoursChoice);
       fillSelect("intake-listing", intakeChoice);
       show.forEach(function (fill) { fill(); });
@@ -307,7 +273,7 @@
       var problem = why(d.updateOpeningHours, "Service");
       if (problem) { H.say("hours-status", problem, true); return; }
       return refreshListings([showHours]).then(function () {
-        H.say("hours-status", words("hours_saved", { name: s.name }));
+        H.say("hours-status", t("admin_hours_saved", { name: s.name }));
       });
     }).catch(fail("hours-status"));
   }
@@ -318,29 +284,30 @@
     if (!s) return;
     var intake = { acceptingReferrals: $("intake-accepting").checked };
     if (raw) {
-      if (!/^\d+$/.test(raw)) { H.say("intake-status", TEXT.weeks_invalid, true); return; }
+      if (!/^\d+$/.test(raw)) { H.say("intake-status", t("admin_weeks_invalid"), true); return; }
       intake.waitlistWeeks = parseInt(raw, 10);
     }
     H.gql(INTAKE, { id: s.id, i: intake }).then(function (d) {
       var problem = why(d.updateIntake, "Service");
       if (problem) { H.say("intake-status", problem, true); return; }
       return refreshListings([showIntake]).then(function () {
-        H.say("intake-status", words("intake_saved", { name: s.name }));
+        H.say("intake-status", t("admin_intake_saved", { name: s.name }));
       });
     }).catch(fail("intake-status"));
   }
 
-  H.signIn("org_admin", function () {
+  H.signIn("org_admin", function (user) {
+    H.useZone(user && user.timeZone);
     $("hook-add").addEventListener("submit", addEndpoint);
     $("secret-done").addEventListener("click", hideSecret);
     $("hours-form").addEventListener("submit", saveHours);
     $("intake-form").addEventListener("submit", saveIntake);
     $("hours-listing").addEventListener("change", showHours);
     $("intake-listing").addEventListener("change", showIntake);
-    H.say("hooks-status", TEXT.loading);
-    H.say("listings-status", TEXT.loading);
+    H.say("hooks-status", t("loading"));
+    H.say("listings-status", t("loading"));
     eventTypes().then(refreshEndpoints).then(function (found) {
-      H.say("hooks-status", found.length ? words("endpoints_count", { n: found.length }) : TEXT.endpoints_none);
+      H.say("hooks-status", found.length ? H.plural("admin_endpoints_count", found.length) : t("admin_endpoints_none"));
     }).catch(fail("hooks-status"));
     refreshListings([showHours, showIntake]).catch(fail("listings-status"));
   });

@@ -58,6 +58,10 @@ ORGANIZATION_FULL = Shape(
     arrays=True,
     objects={"services": SERVICE_IN_ORGANIZATION, "location": LOCATION, "taxonomy_term": TERM},
 )
+# HSDS's default organisation: nested, but its services only their one-to-one fields.
+ORGANIZATION_NESTED = Shape(
+    arrays=True, objects={"services": FLAT, "location": LOCATION, "taxonomy_term": TERM}
+)
 TAXONOMY_TERM = Shape(objects={"taxonomy_detail": FLAT})
 SAL_FULL = Shape(
     arrays=True, objects={"location": LOCATION, "service": FLAT, "taxonomy_term": TERM}

@@ -6,11 +6,11 @@ what the batch supersedes in the caller's session.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, delete, func, insert, select, tuple_
+from sqlalchemy import ColumnElement, Table, and_, delete, func, insert, or_, select, tuple_
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from harbour_directory.geo.gazetteer import nearest_district, valid_point
@@ -111,8 +111,49 @@ async def page(
     return [dict(r._mapping) for r in rows], int(total)
 
 
-def _words(column: ColumnElement[Any], words: str | None) -> list[ColumnElement[bool]]:
-    return [func.lower(column).contains(w.lower(), autoescape=True) for w in (words or "").split()]
+TEXT = ("name", "alternate_name", "description")  # what `search` reads, with translations
+
+
+def text_matches(table: str, words: str | None) -> list[ColumnElement[bool]]:
+    """Each word in a record's names or description, in any language it has (case ignored)."""
+    hsds = HSDS[table]
+    columns = [c for c in TEXT if c in hsds.c]
+    where: list[ColumnElement[bool]] = []
+    for word in (words or "").split():
+        needle = word.casefold()
+        translated = select(translation.c.entity_id).where(
+            translation.c.entity == table,
+            translation.c.field.in_(columns),
+            func.lower(translation.c.value).contains(needle, autoescape=True),
+        )
+        where.append(
+            or_(
+                *(func.lower(hsds.c[c]).contains(needle, autoescape=True) for c in columns),
+                hsds.c.id.in_(translated),
+            )
+        )
+    return where
+
+
+def linked_to_terms(
+    column: ColumnElement[Any], *, term_id: str | None, taxonomy_id: str | None
+) -> list[ColumnElement[bool]]:
+    """Records (by id `column`) with an attribute of this term, or of any term of this taxonomy."""
+    attribute, term = HSDS["attribute"], HSDS["taxonomy_term"]
+    where: list[ColumnElement[bool]] = []
+    if term_id:
+        where.append(
+            column.in_(select(attribute.c.link_id).where(attribute.c.taxonomy_term_id == term_id))
+        )
+    if taxonomy_id:
+        where.append(
+            column.in_(
+                select(attribute.c.link_id)
+                .join(term, term.c.id == attribute.c.taxonomy_term_id)
+                .where(term.c.taxonomy_id == taxonomy_id)
+            )
+        )
+    return where
 
 
 def service_filters(
@@ -120,34 +161,57 @@ def service_filters(
     ids: list[str] | None,
     organization_id: str | None,
     taxonomy_term_id: str | None,
+    taxonomy_id: str | None,
     words: str | None,
     modified_after: datetime | None,
 ) -> list[ColumnElement[bool]]:
-    """What a services page keeps: ids, organisation, a taxonomy term, words in the name."""
+    """What a services page keeps: ids, organisation, taxonomy term or taxonomy, words, date."""
     service = HSDS["service"]
     where: list[ColumnElement[bool]] = []
     if ids is not None:
         where.append(service.c.id.in_(ids))
     if organization_id:
         where.append(service.c.organization_id == organization_id)
-    if taxonomy_term_id:
-        attribute = HSDS["attribute"]
-        where.append(
-            service.c.id.in_(
-                select(attribute.c.link_id).where(attribute.c.taxonomy_term_id == taxonomy_term_id)
-            )
-        )
-    where += _words(service.c.name, words)
+    where += linked_to_terms(service.c.id, term_id=taxonomy_term_id, taxonomy_id=taxonomy_id)
+    where += text_matches("service", words)
     if modified_after:
         where.append(service.c.last_modified >= modified_after.isoformat())
     return where
 
 
 def organization_filters(*, ids: list[str] | None, words: str | None) -> list[ColumnElement[bool]]:
-    """What an organizations page keeps: ids and words in the name."""
+    """What an organizations page keeps: ids and words in the names or description."""
     organization = HSDS["organization"]
     where = [organization.c.id.in_(ids)] if ids is not None else []
-    return where + _words(organization.c.name, words)
+    return where + text_matches("organization", words)
+
+
+async def batches(
+    *,
+    session: AsyncSession,
+    table: str,
+    where: Sequence[ColumnElement[bool]],
+    order: str,
+    size: int = CHUNK,
+) -> AsyncIterator[list[Row]]:
+    """Every row matching `where`, by `order` then id, in batches read after the last one seen."""
+    hsds = HSDS[table]
+    key, ident = func.coalesce(hsds.c[order], ""), hsds.c.id  # NULLs sort alike on both backends
+    last: Row | None = None
+    while True:
+        query = select(hsds).where(*where)
+        if last is not None:
+            # Keyset paging: a long stream never skips or repeats a row, and never slows down.
+            seen = last[order] or ""
+            query = query.where(or_(key > seen, and_(key == seen, ident > last["id"])))
+        rows = await execute(session, query.order_by(key, ident).limit(size))
+        found = [dict(r._mapping) for r in rows]
+        if not found:
+            return
+        yield found
+        last = found[-1]
+        if len(found) < size:
+            return
 
 
 async def every(*, session: AsyncSession, table: str, by_name: bool = False) -> list[Row]:

@@ -6,12 +6,14 @@ fields pass through as they are (`extra="allow"`), and a field without a value i
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Literal
 
 from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from harbour_directory.schemas import Instant, Number
+from harbour_kit.errors import ValidationFailed
 
 MAX_PAGE = 10_000  # keeps the row offset far inside 64 bits whatever the page size
 MAX_ID = 200  # characters of one id
@@ -33,6 +35,85 @@ Locale = Annotated[
     ),
 ]
 Full = Annotated[bool, Query(description="Return fully nested records")]
+MAX_MINIMAL = 10_000  # a minimal page's items are four short fields: all services in one call
+PageAlias = Annotated[
+    int | None,
+    Query(ge=1, le=MAX_PAGE, description="Harbour's older name for `page`; give one of them"),
+]
+ListPerPage = Annotated[
+    int | None,
+    Query(
+        ge=1,
+        le=MAX_MINIMAL,
+        description=f"Items per page: up to 200 (default 50), or {MAX_MINIMAL} with `minimal`",
+    ),
+]
+Format = Annotated[
+    Literal["json", "ndjson"],
+    Query(description="json: a page; ndjson: every match streamed, one record per line, no pages"),
+]
+Minimal = Annotated[
+    bool,
+    Query(
+        description="Only each service's id, name, status and last_modified; "
+        f"up to {MAX_MINIMAL} per page (the default) so one call returns all"
+    ),
+]
+FullService = Annotated[
+    bool,
+    Query(description="Nest the organisation's services fully (implies `full` on the list)"),
+]
+Search = Annotated[
+    str | None,
+    Query(
+        max_length=200,
+        description="Words, each in the name, alternate name or description (any language)",
+    ),
+]
+NDJSON = "application/x-ndjson"
+ListPage = Annotated[
+    int | None, Query(alias="page", ge=1, le=MAX_PAGE, description="1-based page number")
+]
+
+
+@dataclass
+class Paging:
+    """How an HSDS list answers: a page (`page`, `per_page`) or every match as ndjson."""
+
+    page: ListPage = None
+    page_number: PageAlias = None
+    per_page: ListPerPage = None
+    format: Format = "json"
+
+    @property
+    def streamed(self) -> bool:
+        """Every match as ndjson lines rather than one page."""
+        return self.format == "ndjson"
+
+    def checked(self, *, minimal: bool = False, full: bool = False) -> tuple[int, int]:
+        """The page number and size asked for; a 422 naming each parameter that cannot apply."""
+        errors: list[dict[str, str]] = []
+        given = {"page": self.page, "page_number": self.page_number, "per_page": self.per_page}
+        if self.streamed:
+            errors += [
+                {"field": name, "message": "format=ndjson streams every match, without pages"}
+                for name, value in given.items()
+                if value is not None
+            ]
+        if self.page is not None and self.page_number is not None:
+            errors.append({"field": "page_number", "message": "give page or page_number, not both"})
+        if self.per_page is not None and self.per_page > 200 and not minimal:
+            errors.append(
+                {"field": "per_page", "message": f"at most 200 (or {MAX_MINIMAL} with minimal)"}
+            )
+        if minimal and full:
+            errors.append({"field": "minimal", "message": "give minimal or full, not both"})
+        if errors:
+            raise ValidationFailed("The list has parameters that cannot apply.", errors=errors)
+        default = MAX_MINIMAL if minimal else 50
+        return self.page or self.page_number or 1, self.per_page or default
+
+
 Translations = dict[str, dict[str, str]]
 
 

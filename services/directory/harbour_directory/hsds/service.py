@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar, get_args
@@ -16,15 +17,14 @@ from harbour_directory.hsds.fields import CSV_FILES
 from harbour_directory.hsds.repository import Row
 from harbour_directory.hsds.schemas import (
     Organization,
-    OrganizationPage,
     Page,
     Service,
     ServiceAtLocation,
-    ServicePage,
     Taxonomy,
     TaxonomyTerm,
 )
 from harbour_kit.auth import Principal
+from harbour_kit.db import SessionFactory
 from harbour_kit.errors import NotFound
 
 PageT = TypeVar("PageT", bound=Page)
@@ -75,6 +75,27 @@ KINDS: dict[type[BaseModel], Kind] = {
 }
 
 
+MINIMAL = ("id", "name", "status", "last_modified")  # service_list requires name and status
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What a list request reads: which records, in which shape, and whether only `MINIMAL`."""
+
+    where: Sequence[ColumnElement[bool]]
+    shape: render.Shape
+    minimal: bool = False
+
+
+async def _documents(
+    session: AsyncSession, kind: Kind, rows: list[Row], listing: Listing, who: render.Viewer
+) -> list[dict[str, Any]]:
+    documents = await render.render(session, kind.table, rows, listing.shape, who)
+    if listing.minimal:
+        return [{k: d[k] for k in MINIMAL if k in d} for d in documents]
+    return documents
+
+
 async def page_of(
     *,
     session: AsyncSession,
@@ -84,90 +105,103 @@ async def page_of(
     number: int,
     per_page: int,
     full: bool = False,
+    listing: Listing | None = None,
 ) -> PageT:
     """One page of the records that match `where`, as `model` says, rendered for `who`."""
     (item,) = get_args(model.model_fields["contents"].annotation)
     kind = KINDS[item]
+    listing = listing or Listing(where, kind.full if full else kind.listed)
     rows, total = await repository.page(
         session=session,
         table=kind.table,
-        where=where,
+        where=listing.where,
         order=kind.order,
         number=number,
         per_page=per_page,
     )
-    shape = kind.full if full else kind.listed
-    documents = await render.render(session, kind.table, rows, shape, who)
+    documents = await _documents(session, kind, rows, listing, who)
     return model.model_validate(
         envelope(contents=documents, total=total, number=number, per_page=per_page)
     )
 
 
+async def ndjson(
+    *, factory: SessionFactory, model: type[BaseModel], listing: Listing, who: render.Viewer
+) -> AsyncIterator[bytes]:
+    """Every matching record as one JSON line each, read in batches, without pages."""
+    kind = KINDS[model]
+    async with factory() as session:
+        async for rows in repository.batches(
+            session=session, table=kind.table, where=listing.where, order=kind.order
+        ):
+            documents = await _documents(session, kind, rows, listing, who)
+            yield "".join(
+                json.dumps(
+                    model.model_validate(d).model_dump(mode="json", exclude_unset=True),
+                    ensure_ascii=False,
+                )
+                + "\n"
+                for d in documents
+            ).encode()
+
+
 async def record(
-    *, session: AsyncSession, model: type[RecordT], record_id: str, who: render.Viewer
+    *,
+    session: AsyncSession,
+    model: type[RecordT],
+    record_id: str,
+    who: render.Viewer,
+    shape: render.Shape | None = None,
 ) -> RecordT:
-    """One record, fully nested, for `who`; NotFound when there is none."""
+    """One record, fully nested (or as `shape` says), for `who`; NotFound when there is none."""
     kind = KINDS[model]
     found = await repository.by_ids(session=session, table=kind.table, ids=[record_id])
     if record_id not in found:
         raise NotFound(f"No such {kind.table.replace('_', ' ')}.")
-    documents = await render.render(session, kind.table, [found[record_id]], kind.full, who)
+    documents = await render.render(
+        session, kind.table, [found[record_id]], shape or kind.full, who
+    )
     return model.model_validate(documents[0])
 
 
-async def list_services(
+def services_listing(
     *,
-    session: AsyncSession,
-    who: render.Viewer,
     ids: list[str] | None,
     organization_id: str | None,
     taxonomy_term_id: str | None,
+    taxonomy_id: str | None,
     words: str | None,
     modified_after: datetime | None,
     full: bool,
-    number: int,
-    per_page: int,
-) -> ServicePage:
-    """A page of services by name, each with its organization (fully nested when `full`)."""
+    minimal: bool,
+) -> Listing:
+    """The services a list keeps, fully nested when `full`, only `MINIMAL` fields when `minimal`."""
     where = repository.service_filters(
         ids=ids,
         organization_id=organization_id,
         taxonomy_term_id=taxonomy_term_id,
+        taxonomy_id=taxonomy_id,
         words=words,
         modified_after=modified_after,
     )
-    return await page_of(
-        session=session,
-        model=ServicePage,
-        where=where,
-        who=who,
-        number=number,
-        per_page=per_page,
-        full=full,
-    )
+    kind = KINDS[Service]
+    shape = render.FLAT if minimal else kind.full if full else kind.listed
+    return Listing(where, shape, minimal)
 
 
-async def list_organizations(
-    *,
-    session: AsyncSession,
-    who: render.Viewer,
-    ids: list[str] | None,
-    words: str | None,
-    full: bool,
-    number: int,
-    per_page: int,
-) -> OrganizationPage:
-    """A page of organizations by name (nested with their services when `full`)."""
+def organization_shape(*, full: bool, full_service: bool) -> render.Shape:
+    """Flat; nested with one-to-one services (`full`); or with full services (`full_service`)."""
+    if full_service:
+        return render.ORGANIZATION_FULL
+    return render.ORGANIZATION_NESTED if full else render.FLAT
+
+
+def organizations_listing(
+    *, ids: list[str] | None, words: str | None, full: bool, full_service: bool
+) -> Listing:
+    """The organizations a list keeps, in the shape `full` and `full_service` ask for."""
     where = repository.organization_filters(ids=ids, words=words)
-    return await page_of(
-        session=session,
-        model=OrganizationPage,
-        where=where,
-        who=who,
-        number=number,
-        per_page=per_page,
-        full=full,
-    )
+    return Listing(where, organization_shape(full=full, full_service=full_service))
 
 
 async def export_organizations(

@@ -1,12 +1,13 @@
 """Versioned event contracts: the only shapes that cross service boundaries by NATS."""
 
 from harbour_kit.contracts.directory import (
+    ListingVerificationDue,
     ServiceCapacityChanged,
     ServiceRemoved,
     ServiceUpserted,
     ServiceUpsertedV2,
 )
-from harbour_kit.contracts.notifications import DeliveryFailed, InboxChanged
+from harbour_kit.contracts.notifications import DeliveryFailed, InboxChanged, InboxChangedV2
 from harbour_kit.contracts.referrals import (
     ConsentWithdrawn,
     ReferralDeadlineApproaching,
@@ -20,11 +21,13 @@ ALL_CONTRACTS: tuple[type[EventContract], ...] = (
     ServiceUpsertedV2,
     ServiceRemoved,
     ServiceCapacityChanged,
+    ListingVerificationDue,
     ReferralTransitioned,
     ReferralDeadlineApproaching,
     ConsentWithdrawn,
     DeliveryFailed,
     InboxChanged,
+    InboxChangedV2,
 )
 # What the outbox checks an event against before recording it, and a consumer before handling it.
 CONTRACTS = ContractRegistry(ALL_CONTRACTS)
@@ -35,6 +38,8 @@ __all__ = [
     "ConsentWithdrawn",
     "DeliveryFailed",
     "InboxChanged",
+    "InboxChangedV2",
+    "ListingVerificationDue",
     "ReferralDeadlineApproaching",
     "ReferralTransitioned",
     "ServiceCapacityChanged",

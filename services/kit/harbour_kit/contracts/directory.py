@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import ClassVar, Literal
 
 from pydantic import Field
@@ -62,3 +63,15 @@ class ServiceCapacityChanged(EventContract):
     waitlist_weeks: int | None = Field(default=None, ge=0)
     waitlist_length: int | None = Field(default=None, ge=0)
     version: int = Field(ge=1)
+
+
+class ListingVerificationDue(EventContract):
+    """A listing has not been confirmed within the verification period (one per stale period)."""
+
+    event_type: ClassVar[str] = "harbour.directory.listing.verification.due.v1"
+
+    service_id: str = Field(description="HSDS service id")
+    organization_id: str = Field(description="HSDS organization id of the provider")
+    name: str = Field(description="Public name of the service")
+    assured_date: date | None = Field(description="When it was last confirmed; null if never")
+    occurred_at: datetime

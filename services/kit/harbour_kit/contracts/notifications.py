@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from harbour_kit.auth import Role
-from harbour_kit.contracts.vocabulary import DeliveryChannel, NotificationKind
+from harbour_kit.contracts.vocabulary import DeliveryChannel, InboxKind, NotificationKind
 from harbour_kit.events.envelope import EventContract
 
 
@@ -32,5 +32,20 @@ class InboxChanged(EventContract):
     organization_id: str
     item_id: str
     kind: NotificationKind
+    audience_role: Role
+    occurred_at: datetime
+
+
+class InboxChangedV2(EventContract):
+    """An organisation's inbox changed (for live updates), of any inbox kind.
+
+    Published beside v1 (which is sent only for the kinds it knows) until no consumer reads v1.
+    """
+
+    event_type: ClassVar[str] = "harbour.notifications.inbox.changed.v2"
+
+    organization_id: str
+    item_id: str
+    kind: InboxKind
     audience_role: Role
     occurred_at: datetime

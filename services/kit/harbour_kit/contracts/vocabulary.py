@@ -112,5 +112,8 @@ NotificationKind = Literal[
     "listing.capacity",
     "webhook.test",
 ]
+# What an inbox item is about: every notification kind, and notices only the inbox tells (since
+# inbox.changed.v2, as v1 carries NotificationKind as it was).
+InboxKind: TypeAlias = NotificationKind | Literal["listing.verification"]
 # The channels a delivery goes out on (the inbox is not a delivery).
 DeliveryChannel = Literal["email", "sms", "webhook"]

@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, get_args
 
 import jwt
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from harbour_kit.auth import Principal
-from harbour_kit.contracts import InboxChanged
+from harbour_kit.contracts import InboxChanged, InboxChangedV2
+from harbour_kit.contracts.vocabulary import NotificationKind
 from harbour_kit.errors import Forbidden, NotFound
 from harbour_kit.events.outbox import Outbox
 from harbour_notifications import templates
@@ -21,6 +22,8 @@ from harbour_notifications.profile import repository as profiles
 
 MARKS = {"read": "read_at", "seen": "seen_at", "archive": "archived_at"}
 WORDING = frozenset(templates.Wording.__annotations__)
+# inbox.changed.v1 can carry only the kinds it was published with; v2 carries every kind.
+V1_KINDS = frozenset(get_args(NotificationKind))
 
 
 async def post(
@@ -58,17 +61,16 @@ async def post(
         facts=kept,
     )
     session.add(item)
-    await outbox.add(
-        session,
-        InboxChanged(
-            organization_id=organization_id,
-            item_id=item.id,
-            kind=kind,
-            audience_role=role,
-            occurred_at=datetime.now(UTC),
-        ),
-        subject=organization_id,
-    )
+    change = {
+        "organization_id": organization_id,
+        "item_id": item.id,
+        "kind": kind,
+        "audience_role": role,
+        "occurred_at": datetime.now(UTC),
+    }
+    if kind in V1_KINDS:
+        await outbox.add(session, InboxChanged.model_validate(change), subject=organization_id)
+    await outbox.add(session, InboxChangedV2.model_validate(change), subject=organization_id)
 
 
 def title_in(item: InboxItem, *, locale: str) -> str:

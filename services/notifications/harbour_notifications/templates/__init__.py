@@ -14,14 +14,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any, TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError, negotiate_locale
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 LOCALES = ("en", "zh-Hant")
@@ -40,7 +40,7 @@ TYPES: tuple[str, ...] = (
     "listing.capacity",
 )
 # Notices told only in the inbox, so they have a title and nothing else.
-TITLE_ONLY_TYPES: tuple[str, ...] = ("listing.published", "listing.updated")
+TITLE_ONLY_TYPES: tuple[str, ...] = ("listing.published", "listing.updated", "listing.verification")
 DIGEST = "digest"
 PARTS = ("subject", "text", "html", "sms", "title")
 ONE_LINE_PARTS = frozenset({"subject", "sms", "title"})
@@ -56,6 +56,7 @@ CONTEXT_FIELDS = frozenset(
         "due_at",
         "count",
         "accepting_referrals",
+        "assured_date",
     }
 )
 DIGEST_FIELDS = frozenset({"items", "count", "link"})
@@ -99,6 +100,7 @@ class Wording(TypedDict, total=False):
     business_status: str | None
     due_at: datetime | None
     accepting_referrals: bool | None
+    assured_date: date | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +149,11 @@ def format_due(value: datetime, locale: str, *, short: bool = False) -> str:
     return format_datetime(value, pattern, tzinfo=HONG_KONG, locale=babel_locale(locale))
 
 
+def format_checked(value: date, locale: str) -> str:
+    """A day a listing was checked, in the locale's medium form ("12 May 2026", "2026年5月12日")."""
+    return format_date(value, format="medium", locale=babel_locale(locale))
+
+
 def plural(count: int, locale: str, **forms: str) -> str:
     """The form of a phrase for `count` by the locale's CLDR plural rules (`one`, `other`…)."""
     return forms.get(babel_locale(locale).plural_form(count), forms["other"])
@@ -178,6 +185,7 @@ def environment() -> Environment:
     env.filters["due"] = format_due
     env.filters["reason"] = reason_phrase
     env.filters["plural"] = plural
+    env.filters["checked"] = format_checked
     return env
 
 
@@ -193,6 +201,7 @@ def render(
     due_at: datetime | None = None,
     count: int | None = None,
     accepting_referrals: bool | None = None,
+    assured_date: date | None = None,
 ) -> Rendered:
     """Renders every part of one notification in the best locale for the request."""
     if kind not in TYPES:
@@ -205,6 +214,7 @@ def render(
         due_at=due_at,
         count=count,
         accepting_referrals=accepting_referrals,
+        assured_date=assured_date,
     )
     context["link"] = _checked_link(link)
     return _render_parts(kind, locale_for(locale), context)
@@ -223,13 +233,14 @@ def render_title(
 def stored_wording(stored: Mapping[str, Any]) -> Wording:
     """The wording kept in a JSON column (`due_at` as ISO 8601), as `render` takes it."""
     due_at, status = stored.get("due_at"), stored.get("business_status")
-    accepting = stored.get("accepting_referrals")
+    accepting, checked = stored.get("accepting_referrals"), stored.get("assured_date")
     return Wording(
         service_name=str(stored.get("service_name") or ""),
         organization_name=str(stored.get("organization_name") or ""),
         business_status=status if isinstance(status, str) else None,
         due_at=datetime.fromisoformat(due_at) if isinstance(due_at, str) else None,
         accepting_referrals=accepting if isinstance(accepting, bool) else None,
+        assured_date=date.fromisoformat(checked) if isinstance(checked, str) else None,
     )
 
 
@@ -261,6 +272,7 @@ def _context(
     business_status: str | None = None,
     due_at: datetime | None = None,
     accepting_referrals: bool | None = None,
+    assured_date: date | None = None,
 ) -> dict[str, Any]:
     """The fields a notification's templates see, checked."""
     if not reference.strip():
@@ -275,6 +287,7 @@ def _context(
         "due_at": due_at,
         "count": count,
         "accepting_referrals": accepting_referrals,
+        "assured_date": assured_date,
     }
 
 

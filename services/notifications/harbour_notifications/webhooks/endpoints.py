@@ -38,6 +38,7 @@ def _public(endpoint: WebhookEndpoint, last_status: str | None = None) -> Endpoi
         id=endpoint.id,
         organization_id=endpoint.organization_id,
         url=endpoint.url,
+        description=endpoint.description,
         kinds=endpoint.kinds,
         enabled=endpoint.enabled,
         created_at=endpoint.created_at,
@@ -79,7 +80,12 @@ async def create_endpoint(
     url = await service.allowed(guard=runtime.guard, url=str(body.url), kinds=body.kinds)
     async with svc.uow() as session:
         endpoint, secret = service.create(
-            session=session, cipher=runtime.cipher, principal=principal, url=url, kinds=body.kinds
+            session=session,
+            cipher=runtime.cipher,
+            principal=principal,
+            url=url,
+            kinds=body.kinds,
+            description=body.description,
         )
     return _with_secret(endpoint, secret)
 

@@ -15,6 +15,9 @@ class EndpointCreate(BaseModel):
 
     # The column holds 500 characters: a longer URL is the caller's error, not a failed insert.
     url: Annotated[AnyHttpUrl, UrlConstraints(max_length=500)]
+    description: str | None = Field(
+        default=None, max_length=200, description="What the endpoint is for, in your words"
+    )
     kinds: list[str] = Field(default_factory=list, description="Types to send; empty: all")
 
 
@@ -32,6 +35,7 @@ class EndpointPublic(BaseModel):
     id: str
     organization_id: str
     url: str
+    description: str | None = Field(default=None, description="What the endpoint is for")
     kinds: list[str]
     enabled: bool
     created_at: datetime

@@ -48,6 +48,7 @@ def create(
     principal: Principal,
     url: str,
     kinds: Sequence[str],
+    description: str | None,
 ) -> tuple[WebhookEndpoint, str]:
     """A new endpoint of the caller's organisation (URL checked by `allowed`) and its secret."""
     endpoint_id = str(uuid.uuid4())
@@ -56,6 +57,8 @@ def create(
         id=endpoint_id,
         organization_id=principal.org_id or "",
         url=url,
+        # Blank says nothing: kept as no description rather than an empty one.
+        description=(description or "").strip() or None,
         kinds=list(kinds),
         secrets=[record],
         created_by=principal.sub,

@@ -1,0 +1,1 @@
+"""Listing verification: confirming a listing is still right, stale listings and reminders."""
