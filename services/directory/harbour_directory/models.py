@@ -131,6 +131,42 @@ verification_reminder = Table(
     Column("reminded_at", DateTime(timezone=True), nullable=False),
 )
 
+# Public reports that a listing is wrong, queued for its organisation's admins and moderators.
+listing_report = Table(
+    "listing_report",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("service_id", String(64), nullable=False, index=True),
+    Column("organization_id", String(64), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("status", String(20), nullable=False),  # open | resolved | dismissed
+    Column("client_key", String(64), nullable=False, index=True),  # keyed hash, never the address
+    Column("fingerprint", String(64), nullable=False),  # duplicate suppression
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", DateTime(timezone=True), nullable=True),
+    Column("closed_by", String(200), nullable=True),
+    Column("note", Text, nullable=True),
+    Index("ix_listing_report_status_created", "status", "created_at"),
+)
+
+# Every org-admin edit of a listing: who, when, and the changed fields before and after.
+listing_change = Table(
+    "listing_change",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("service_id", String(64), nullable=False, index=True),
+    Column("organization_id", String(64), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("actor_organization_id", String(64), nullable=True),
+    Column("role", String(20), nullable=False),
+    Column("action", String(20), nullable=False),  # edit | revert
+    Column("reverts", String(36), nullable=True),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    Column("before", JSON, nullable=False),
+    Column("after", JSON, nullable=False),
+)
+
 service_point = Table(
     "service_point",
     metadata,

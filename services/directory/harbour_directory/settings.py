@@ -36,6 +36,14 @@ class DirectorySettings(ServiceSettings):
         default=3600.0, gt=0, description="Seconds between sweeps for stale listings"
     )
 
+    report_limit: int = Field(
+        default=5, gt=0, description="Reports one client address may send per `report_window`"
+    )
+    report_window: float = Field(default=3600.0, gt=0, description="Seconds the limit counts over")
+    report_salt: str = Field(
+        default="", description="Key of the hash a client address is kept as (never the address)"
+    )
+
 
 def settings_of(service: Service) -> DirectorySettings:
     """The directory's settings of a running service."""

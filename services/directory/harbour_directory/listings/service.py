@@ -21,6 +21,7 @@ from harbour_directory.hsds import repository as hsds_repository
 from harbour_directory.hsds import service as hsds_service
 from harbour_directory.hsds.ingest import Batch, Walker, ingest_documents, unwrap
 from harbour_directory.hsds.repository import Row
+from harbour_directory.history import recording as history
 from harbour_directory.listings import repository
 from harbour_directory.listings.schemas import ImportSummary, IntakePublic
 from harbour_directory.search import projection
@@ -126,6 +127,8 @@ async def save(
         await _check_ownership(session=session, batch=batch, own=principal.org_id)
     service_ids = sorted(batch.service_ids)
     before = await repository.profiles(session=session, service_ids=service_ids)
+    edited = history.tracked(principal)
+    documents = await history.snapshot(session=session, service_ids=service_ids) if edited else {}
     await hsds_repository.write(session=session, batch=batch, time_zone=time_zone)
     locations = batch.rows.get("location", {})
     affected = set(service_ids)
@@ -140,6 +143,10 @@ async def save(
     )
     await projection.refresh(session, affected)
     await publish_upserts(session=session, outbox=outbox, service_ids=service_ids, before=before)
+    if edited:
+        assert principal is not None
+        after = await history.snapshot(session=session, service_ids=service_ids)
+        await history.record(session=session, principal=principal, before=documents, after=after)
     saved = Saved(
         services=service_ids,
         organizations=sorted(batch.rows.get("organization", {})),
@@ -271,9 +278,15 @@ async def update_intake(
         raise NotFound("No such service.")
     changes["version"] = int(profile["version"]) + 1
     changes["updated_at"] = changes["capacity_updated_at"] = datetime.now(UTC)
+    edited = history.tracked(principal)
+    documents = await history.snapshot(session=session, service_ids=[service_id]) if edited else {}
     await repository.update_profile(session=session, service_id=service_id, changes=changes)
     await projection.refresh(session, [service_id])
     await publish_upserts(session=session, outbox=outbox, service_ids=[service_id], before=before)
+    if edited:
+        assert principal is not None
+        after = await history.snapshot(session=session, service_ids=[service_id])
+        await history.record(session=session, principal=principal, before=documents, after=after)
     after = (await repository.profiles(session=session, service_ids=[service_id]))[service_id]
     return IntakePublic(
         service_id=service_id,

@@ -1,13 +1,19 @@
 """Versioned event contracts: the only shapes that cross service boundaries by NATS."""
 
 from harbour_kit.contracts.directory import (
+    ListingReportReceived,
     ListingVerificationDue,
     ServiceCapacityChanged,
     ServiceRemoved,
     ServiceUpserted,
     ServiceUpsertedV2,
 )
-from harbour_kit.contracts.notifications import DeliveryFailed, InboxChanged, InboxChangedV2
+from harbour_kit.contracts.notifications import (
+    DeliveryFailed,
+    InboxChanged,
+    InboxChangedV2,
+    InboxChangedV3,
+)
 from harbour_kit.contracts.referrals import (
     ConsentWithdrawn,
     ReferralDeadlineApproaching,
@@ -22,12 +28,14 @@ ALL_CONTRACTS: tuple[type[EventContract], ...] = (
     ServiceRemoved,
     ServiceCapacityChanged,
     ListingVerificationDue,
+    ListingReportReceived,
     ReferralTransitioned,
     ReferralDeadlineApproaching,
     ConsentWithdrawn,
     DeliveryFailed,
     InboxChanged,
     InboxChangedV2,
+    InboxChangedV3,
 )
 # What the outbox checks an event against before recording it, and a consumer before handling it.
 CONTRACTS = ContractRegistry(ALL_CONTRACTS)
@@ -39,6 +47,8 @@ __all__ = [
     "DeliveryFailed",
     "InboxChanged",
     "InboxChangedV2",
+    "InboxChangedV3",
+    "ListingReportReceived",
     "ListingVerificationDue",
     "ReferralDeadlineApproaching",
     "ReferralTransitioned",

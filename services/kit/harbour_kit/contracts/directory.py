@@ -7,6 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
+from harbour_kit.contracts.vocabulary import ReportKind
 from harbour_kit.events.envelope import EventContract
 
 ServiceStatus = Literal["active", "inactive", "defunct", "temporarily closed"]
@@ -74,4 +75,17 @@ class ListingVerificationDue(EventContract):
     organization_id: str = Field(description="HSDS organization id of the provider")
     name: str = Field(description="Public name of the service")
     assured_date: date | None = Field(description="When it was last confirmed; null if never")
+    occurred_at: datetime
+
+
+class ListingReportReceived(EventContract):
+    """Someone reported that a listing is wrong (the kind only: the report's text stays put)."""
+
+    event_type: ClassVar[str] = "harbour.directory.listing.report.received.v1"
+
+    report_id: str = Field(description="The report in the directory's moderation queue")
+    service_id: str = Field(description="HSDS service id")
+    organization_id: str = Field(description="HSDS organization id of the provider")
+    name: str = Field(description="Public name of the service")
+    kind: ReportKind
     occurred_at: datetime

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from harbour_kit.auth import Role
-from harbour_kit.contracts.vocabulary import DeliveryChannel, InboxKind, NotificationKind
+from harbour_kit.contracts.vocabulary import DeliveryChannel, InboxKind, InboxKindV3, NotificationKind
 from harbour_kit.events.envelope import EventContract
 
 
@@ -47,5 +47,20 @@ class InboxChangedV2(EventContract):
     organization_id: str
     item_id: str
     kind: InboxKind
+    audience_role: Role
+    occurred_at: datetime
+
+
+class InboxChangedV3(EventContract):
+    """An organisation's inbox changed (for live updates), of any inbox kind, reports included.
+
+    Published beside v2 (sent only for the kinds it knows) until no consumer reads v2.
+    """
+
+    event_type: ClassVar[str] = "harbour.notifications.inbox.changed.v3"
+
+    organization_id: str
+    item_id: str
+    kind: InboxKindV3
     audience_role: Role
     occurred_at: datetime
