@@ -1,10 +1,14 @@
-"""What the benchmarks share: throwaway PostgreSQL databases, free ports, percentiles."""
+"""What the benchmarks share: throwaway databases, free ports, percentiles, the RESULT line."""
 
 from __future__ import annotations
 
+import json
+import math
 import socket
 import statistics
 import uuid
+from typing import Any
+from urllib.parse import urlsplit
 
 import asyncpg
 
@@ -45,3 +49,26 @@ def percentiles(values: list[float]) -> tuple[float, float, float]:
         return only, only, only
     cut = statistics.quantiles(sorted(values), n=100, method="inclusive")
     return cut[49], cut[94], cut[98]
+
+
+def place(url: str) -> str:
+    """"local" when a URL points at this machine, else its host: for the `where` of a RESULT."""
+    host = urlsplit(url).hostname or ""
+    return "local" if host in {"", "localhost", "127.0.0.1", "::1"} else host
+
+
+def rounded(value: float | None, digits: int = 2) -> float | None:
+    """A figure for a RESULT line: rounded, and None when it is missing or not finite."""
+    if value is None or not math.isfinite(value):
+        return None
+    return round(value, digits)
+
+
+def print_result(figures: dict[str, Any]) -> None:
+    """Prints `RESULT {json}` (compact, one line) and flushes: it must be stdout's last line."""
+    # NaN is not JSON; a figure that could not be measured is null instead.
+    clean = {
+        key: None if isinstance(value, float) and not math.isfinite(value) else value
+        for key, value in figures.items()
+    }
+    print("RESULT " + json.dumps(clean, separators=(",", ":")), flush=True)

@@ -360,6 +360,10 @@ def test_the_web_app_signs_in_at_keycloak_and_is_served_on_its_public_url(name: 
     assert (path["path"], path["backend"]["service"]["name"]) == ("/", "web")
     tls = by_kind(name, "Ingress")["harbour"]["spec"]["tls"]
     assert set(rules) == {host for entry in tls for host in entry["hosts"]}
+    # Sessions live in a replica's memory: the ingress keeps a browser on one replica.
+    notes = by_kind(name, "Ingress")["harbour"]["metadata"]["annotations"]
+    assert notes["nginx.ingress.kubernetes.io/affinity"] == "cookie"
+    assert notes["nginx.ingress.kubernetes.io/session-cookie-secure"] == "true"
 
 
 @pytest.mark.parametrize("name", OVERLAYS)

@@ -30,7 +30,7 @@ from sqlalchemy import (
     Text,
 )
 
-from harbour_directory.hsds.fields import FIELDS
+from harbour_directory.hsds.fields import EXTRA, FIELDS
 from harbour_kit.events.tables import event_tables
 
 metadata = MetaData()
@@ -67,6 +67,8 @@ def _hsds_table(name: str) -> Table:
             columns.append(Column(field, Float, nullable=True))
         else:
             columns.append(Column(field, Text, nullable=True))
+    # Fields Harbour does not model, kept as the publisher sent them (HSDS allows any).
+    columns.append(Column(EXTRA, JSON(none_as_null=True), nullable=True))
     return Table(name, metadata, *columns)
 
 
@@ -94,8 +96,8 @@ service_profile = Table(
     Column("referral_method", String(20), nullable=True),
     Column("referral_instructions", Text, nullable=True),
     Column("response_days", Integer, nullable=True),
-    Column("time_zone", String(60), nullable=False),
-    Column("closes_on_public_holidays", Boolean, nullable=False),
+    Column("time_zone", String(60), nullable=True),  # null: not sent (imported listings)
+    Column("closes_on_public_holidays", Boolean, nullable=True),
     Column("version", Integer, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )

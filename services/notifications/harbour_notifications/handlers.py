@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from harbour_kit.auth import Role
 from harbour_kit.contracts import (
+    ListingReportReceived,
     ListingVerificationDue,
     ReferralDeadlineApproaching,
     ReferralTransitioned,
@@ -101,6 +102,19 @@ async def on_verification_due(session: AsyncSession, envelope: Envelope) -> None
             "service_name": event.name,
             "assured_date": event.assured_date.isoformat() if event.assured_date else None,
         },
+    )
+
+
+async def on_report(session: AsyncSession, envelope: Envelope) -> None:
+    """Tells an organisation's admins that someone reported one of their listings as wrong."""
+    event = ListingReportReceived.model_validate(envelope.data)
+    await _tell_admins(
+        session=session,
+        envelope=envelope,
+        organization_id=event.organization_id,
+        service_id=event.service_id,
+        kind="listing.report",
+        facts={"service_name": event.name, "report_kind": event.kind},
     )
 
 
@@ -233,4 +247,5 @@ HANDLERS: dict[str, Handler] = {
     ServiceUpsertedV2.event_type: on_listing,
     ServiceCapacityChanged.event_type: on_capacity,
     ListingVerificationDue.event_type: on_verification_due,
+    ListingReportReceived.event_type: on_report,
 }

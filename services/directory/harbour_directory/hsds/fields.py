@@ -8,6 +8,9 @@ from __future__ import annotations
 
 Field = tuple[str, str]
 
+# The column of every HSDS table holding the fields Harbour does not model, as sent.
+EXTRA = "extra"
+
 FIELDS: dict[str, tuple[Field, ...]] = {
     "organization": (
         ("id", "string"),
@@ -404,9 +407,13 @@ ARRAYS: dict[str, dict[str, str]] = {
         "metadata": "metadata",
     },
     "taxonomy": {
+        "taxonomy_terms": "taxonomy_term",
         "metadata": "metadata",
     },
 }
+
+# HSDS time fields: the tabular form types them `time` (HH:MM:SS).
+TIMES = frozenset({("schedule", "opens_at"), ("schedule", "closes_at")})
 
 # Nested single records: key → (table, the column of the parent that points at it).
 OBJECTS: dict[str, dict[str, tuple[str, str]]] = {

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from harbour_directory.geo.gazetteer import DISTRICTS
 from harbour_directory.hsds import validation
-from harbour_directory.hsds.fields import ARRAYS, FIELDS, OBJECTS, REQUIRED
+from harbour_directory.hsds.fields import ARRAYS, EXTRA, FIELDS, OBJECTS, REQUIRED
 from harbour_directory.hsds.validation import join as _join
 from harbour_directory.taxonomy import terms
 from harbour_kit.errors import ValidationFailed
@@ -64,6 +64,42 @@ TRANSLATABLE: dict[str, frozenset[str]] = {
 LOCALES = frozenset({"en", "zh-Hant", "zh-Hant-HK", "zh-Hans", "ur", "bn", "hi", "ne", "fr", "ar"})
 REFERRAL_METHODS = frozenset({"harbour", "phone", "email", "walk-in"})
 TRISTATE = frozenset({"yes", "no"})
+# Harbour's additions a record may carry, read by the walker rather than kept as sent.
+ADDITIONS: dict[str, frozenset[str]] = {
+    "service": frozenset(
+        {
+            "categories",
+            "eligibility",
+            "intake",
+            "referral_pathway",
+            "time_zone",
+            "closes_on_public_holidays",
+            "version",
+        }
+    ),
+    "location": frozenset({"district", "confidential", "wheelchair_accessible"}),
+}
+
+
+def modelled(table: str) -> frozenset[str]:
+    """The keys of a `table` record Harbour reads into columns, nested records or additions."""
+    return frozenset(
+        {name for name, _ in FIELDS[table]}
+        | set(ARRAYS.get(table, {}))
+        | set(OBJECTS.get(table, {}))
+        | ADDITIONS.get(table, frozenset())
+        | {"translations"}
+    )
+
+
+def merge_rows(stored: Mapping[str, Any], sent: Mapping[str, Any]) -> dict[str, Any]:
+    """`sent` over `stored`: absent fields keep their value; extension fields merge by name."""
+    merged = {**stored, **sent}
+    if EXTRA in sent or EXTRA in stored:
+        extra = {**(stored.get(EXTRA) or {}), **(sent.get(EXTRA) or {})}
+        # An explicit null clears a field, as it does for modelled ones.
+        merged[EXTRA] = {k: v for k, v in extra.items() if v is not None} or None
+    return merged
 
 
 @dataclass
@@ -78,9 +114,24 @@ class Batch:
     replaced: set[tuple[str, str, str]] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
     problems: list[dict[str, str]] = field(default_factory=list)
+    # Harbour's own listings get Harbour's defaults (time zone, holidays, district); imports not.
+    own: bool = False
+    # (table, id) → names of the fields kept as sent, without being modelled.
+    kept: dict[tuple[str, str], set[str]] = field(default_factory=dict)
 
     def add(self, table: str, row: dict[str, Any]) -> None:
-        self.rows.setdefault(table, {})[row["id"]] = row
+        """Adds a row; a record met again (under another parent) merges into the first."""
+        rows = self.rows.setdefault(table, {})
+        rows[row["id"]] = merge_rows(rows[row["id"]], row) if row["id"] in rows else row
+        if row.get(EXTRA):
+            self.kept.setdefault((table, row["id"]), set()).update(row[EXTRA])
+
+    def report(self) -> list[dict[str, Any]]:
+        """What was kept as sent: object, id and field names."""
+        return [
+            {"object": table, "id": record_id, "fields": sorted(names)}
+            for (table, record_id), names in sorted(self.kept.items())
+        ]
 
     def fail(self, where: str, message: str) -> None:
         self.problems.append({"field": where, "message": message})
@@ -145,14 +196,20 @@ class Walker:
             if doc.get(name) == "" and not no_postcode:
                 batch.fail(_join(where, name), "must not be empty")
         record_id = str(doc["id"])
-        row: dict[str, Any] = {}
+        # Only the fields sent: an abbreviated record never erases what is stored.
+        row: dict[str, Any] = {"id": record_id}
         for name, kind in FIELDS[table]:
-            row[name] = scalar(batch, kind, doc.get(name), _join(where, name))
+            if name in doc and name != "id":
+                row[name] = scalar(batch, kind, doc[name], _join(where, name))
         if parent is not None:
             row[parent[0]] = parent[1]
         for key, (target, column) in OBJECTS.get(table, {}).items():
             if isinstance(doc.get(key), Mapping):
                 row[column] = self.record(target, doc[key], _join(where, key))
+        known = modelled(table)
+        extra = {key: value for key, value in doc.items() if key not in known}
+        if extra:
+            row[EXTRA] = extra
         batch.add(table, row)
         for key, child in ARRAYS.get(table, {}).items():
             if key in doc:
@@ -172,8 +229,9 @@ class Walker:
         self.batch.replaced.add((child, column, parent_id))
         for index, item in enumerate(items):
             child_id = self.record(child, item, _join(where, index), (column, parent_id))
-            if fixed:
-                self.batch.rows[child][child_id].update(fixed)
+            stored = self.batch.rows[child][child_id]
+            for name, value in fixed.items():
+                stored.setdefault(name, value)  # what the publisher sent is kept as sent
 
     def translations(self, table: str, record_id: str, value: Any, where: str) -> None:
         if value is None:
@@ -251,7 +309,7 @@ class Walker:
                 profile["closes_on_public_holidays"] = holidays
             else:
                 batch.fail(_join(where, "closes_on_public_holidays"), "must be true or false")
-        batch.service_profiles[service_id] = profile
+        batch.service_profiles.setdefault(service_id, {}).update(profile)
 
     def eligibility(self, service_id: str, value: Any, where: str) -> None:
         groups = {"immigration": terms.IMMIGRATION_STATUSES, "gender": terms.GENDERS}
@@ -322,12 +380,12 @@ class Walker:
 
     def location_extras(self, location_id: str, doc: Mapping[str, Any], where: str) -> None:
         batch = self.batch
-        profile: dict[str, Any] = {"confidential": False, "district": None}
-        confidential = doc.get("confidential", False)
-        if not isinstance(confidential, bool):
+        profile: dict[str, Any] = {}
+        confidential = doc.get("confidential")
+        if confidential is not None and not isinstance(confidential, bool):
             batch.fail(_join(where, "confidential"), "must be true or false")
-        else:
-            profile["confidential"] = confidential
+        elif "confidential" in doc:
+            profile["confidential"] = bool(confidential)
         district = doc.get("district")
         if district is not None:
             if district not in DISTRICTS:
@@ -347,18 +405,25 @@ class Walker:
                 self._attribute(
                     "location", location_id, "access.wheelchair", "yes" if wheelchair else "no"
                 )
-        batch.location_profiles[location_id] = profile
+        batch.location_profiles.setdefault(location_id, {}).update(profile)
 
 
 def ingest_documents(
-    kind: str, documents: Iterable[Any], *, batch: Batch | None = None, strict: bool = False
+    kind: str,
+    documents: Iterable[Any],
+    *,
+    batch: Batch | None = None,
+    strict: bool = False,
+    own: bool | None = None,
 ) -> Batch:
     """Flattens HSDS JSON records of one kind (a record, a list, or an HSDS page of them).
 
     `strict` is for Harbour's own editing API: coordinates off the globe are refused there,
-    while an import only warns that such a location cannot be placed on the map.
+    while an import only warns that such a location cannot be placed on the map. `own`
+    (by default `strict`) marks Harbour's own listings, which get Harbour's defaults.
     """
     batch = batch or Batch()
+    batch.own = strict if own is None else own
     if kind not in KINDS:
         batch.fail("kind", f"must be one of {list(KINDS)}")
         batch.raise_problems()

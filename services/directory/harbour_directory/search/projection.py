@@ -191,6 +191,9 @@ async def _build(session: AsyncSession, service_ids: list[str]) -> list[dict[str
                 "organization_id": service["organization_id"],
                 "service_name": texts(service, "name", tr_service.get(sid)),
                 "organization_name": texts(org, "name", tr_org.get(org.get("id", ""))),
+                "organization_description": texts(
+                    org, "description", tr_org.get(org.get("id", ""))
+                ),
                 "description": texts(service, "description", tr_service.get(sid)),
                 "fees": texts(service, "fees_description", tr_service.get(sid)),
                 "status": service.get("status") or "active",

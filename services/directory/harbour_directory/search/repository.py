@@ -15,14 +15,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from geopy.distance import geodesic
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import ColumnElement, delete, insert, select, text
+from sqlalchemy.engine.default import DefaultDialect
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from harbour_directory.models import service_point
+from harbour_directory.models import HSDS, service_point
 from harbour_kit.db import dialect_of, execute
 
 CHUNK = 500  # rowids in one DELETE
-TOTAL_CAP = 200  # matches counted at most; a page says "200" when there are more
+TOTAL_CAP = 200  # a geosearch counts matches up to this (or one past its page): see bench/README
 EARTH_RADIUS = 6_371_008.8  # metres, the mean radius; for ordering only
 METRES_PER_DEGREE_LAT = 110_574.0
 
@@ -34,6 +35,8 @@ class Filters:
     any_tags: tuple[tuple[str, ...], ...] = ()  # each group: at least one of these tags
     none_tags: tuple[str, ...] = ()  # none of these tags
     words: tuple[str, ...] = ()  # each must occur in the search text (casefolded)
+    organization_id: str | None = None
+    services: tuple[ColumnElement[bool], ...] = ()  # on HSDS `service`, as hsds/ builds them
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +65,20 @@ def _like(value: str) -> str:
     return f"%{escaped}%"
 
 
+# Plain `:name` binds without casts, so the clause reads the same inside `text()` on both backends.
+PLAIN_SQL = DefaultDialect(paramstyle="named")
+
+
 def _where(filters: Filters, *, fts: bool) -> tuple[list[str], dict[str, Any]]:
     clauses: list[str] = []
     params: dict[str, Any] = {}
+    if filters.organization_id:
+        params["organization_id"] = filters.organization_id
+        clauses.append("sp.organization_id = :organization_id")
+    if filters.services:
+        kept = select(HSDS["service"].c.id).where(*filters.services).compile(dialect=PLAIN_SQL)
+        params.update(kept.params)
+        clauses.append(f"sp.service_id IN ({kept})")
     for g, group in enumerate(filters.any_tags):
         names = []
         for t, tag in enumerate(group):
@@ -111,8 +125,9 @@ async def search(
     limit: int | None,
     offset: int = 0,
     pool: bool = False,
-) -> tuple[list[Hit], int]:
-    """One page of matches (all of them when `limit` is None) and how many match.
+) -> tuple[list[Hit], int, bool]:
+    """One page of matches (all of them when `limit` is None), how many match, and whether that
+    count is only a lower bound (a PostGIS geosearch stops counting at `count_cap`).
 
     With `pool=True` the hits carry their point but an empty card (see `cards_of`) and the
     total is not counted on PostgreSQL: ranking a wide pool by travel time then decodes only the
@@ -147,6 +162,11 @@ POSTGRES_SEARCH_SETTINGS = (
 TIE_MARGIN = 10  # rows read past the page, so rows at the same distance sort by id
 
 
+def count_cap(limit: int | None, offset: int) -> int:
+    """Matches a geosearch counts at most: `TOTAL_CAP`, or one past its page so paging stays true."""
+    return TOTAL_CAP if limit is None else max(TOTAL_CAP, offset + limit + 1)
+
+
 def postgres_query(
     filters: Filters,
     near: Near | None,
@@ -158,10 +178,10 @@ def postgres_query(
     """The PostgreSQL statement of a search and its parameters (the benchmark runs it raw).
 
     One statement returns the rows up to the end of the page (plus `margin`) and the number of
-    matches up to `TOTAL_CAP`. With a point the rows come nearest first straight from the GiST
-    index, which stops early; the caller puts rows at equal distance in id order and cuts the
-    page. Counting stops at the cap, so a dense area never costs a visit to every match. A
-    `pool` reads points without cards and counts nothing (total 0).
+    matches. With a point the rows come nearest first straight from the GiST index, which stops
+    early; the caller puts rows at equal distance in id order and cuts the page. A geosearch
+    counts up to `count_cap`, so a dense area never costs a visit to every match; without a
+    point every match is counted. A `pool` reads points without cards and counts nothing.
     """
     clauses, params = _where(filters, fts=False)
     row = f"sp.id, {'NULL::json AS card' if pool else 'sp.card'}, sp.latitude, sp.longitude"
@@ -178,11 +198,12 @@ def postgres_query(
         distance = f"ST_Distance(sp.geog, {point}) AS distance, sp.geog <-> {point} AS knn"
         select = f"SELECT {row}, {distance} FROM service_point sp"
         order = f"ORDER BY sp.geog <-> {point}"
+    cap = "" if near is None else f" LIMIT {count_cap(limit, offset)}"
     counted = (
         "SELECT 0 AS total"
         if pool
         else f"SELECT count(*) AS total FROM"
-        f" (SELECT 1 FROM service_point sp WHERE {where} LIMIT {TOTAL_CAP}) AS capped"
+        f" (SELECT 1 FROM service_point sp WHERE {where}{cap}) AS capped"
     )
     sql = (
         f"WITH page AS (SELECT q.*, row_number() OVER () AS n"
@@ -195,7 +216,7 @@ def postgres_query(
     return sql, params
 
 
-async def _postgres(session: AsyncSession, query: _Query) -> tuple[list[Hit], int]:
+async def _postgres(session: AsyncSession, query: _Query) -> tuple[list[Hit], int, bool]:
     near, limit, offset = query.near, query.limit, query.offset
     await execute(session, text(POSTGRES_SEARCH_SETTINGS))
     margin = TIE_MARGIN
@@ -226,10 +247,13 @@ async def _postgres(session: AsyncSession, query: _Query) -> tuple[list[Hit], in
         )
         for r in found
     ]
-    return hits, total
+    if limit is None and not query.pool:
+        return hits, len(hits), False
+    capped = near is not None and not query.pool and total >= count_cap(limit, offset)
+    return hits, total, capped
 
 
-async def _sqlite(session: AsyncSession, query: _Query) -> tuple[list[Hit], int]:
+async def _sqlite(session: AsyncSession, query: _Query) -> tuple[list[Hit], int, bool]:
     near, limit, offset, pool = query.near, query.limit, query.offset, query.pool
     clauses, params = _where(query.filters, fts=True)
     if near is None:
@@ -253,7 +277,7 @@ async def _sqlite(session: AsyncSession, query: _Query) -> tuple[list[Hit], int]
         hits = [
             Hit(r.id, {} if pool else _card(r.card), lat=r.latitude, lng=r.longitude) for r in rows
         ]
-        return hits, min(int(total), TOTAL_CAP)
+        return hits, int(total), False
     dlat = near.radius / METRES_PER_DEGREE_LAT * 1.01
     dlng = dlat / max(math.cos(math.radians(near.lat)), 1e-6)
     params.update(
@@ -288,7 +312,22 @@ async def _sqlite(session: AsyncSession, query: _Query) -> tuple[list[Hit], int]
     hits = [
         Hit(i, {} if pool else _card(c), d, lat=lat, lng=lng) for _, i, c, d, lat, lng in window
     ]
-    return hits, min(len(found), TOTAL_CAP)
+    return hits, len(found), False
+
+
+async def after(session: AsyncSession, *, filters: Filters, last_id: str, size: int) -> list[Hit]:
+    """Up to `size` matches with an id past `last_id`, by id: a stream never re-reads a row."""
+    clauses, params = _where(filters, fts=dialect_of(session) == "sqlite")
+    where = " AND ".join(["sp.id > :last_id", *clauses])
+    rows = await execute(
+        session,
+        text(
+            "SELECT sp.id, sp.card, sp.latitude, sp.longitude FROM service_point sp"
+            f" WHERE {where} ORDER BY sp.id LIMIT {int(size)}"
+        ),
+        {**params, "last_id": last_id},
+    )
+    return [Hit(r.id, _card(r.card), lat=r.latitude, lng=r.longitude) for r in rows]
 
 
 def _card(value: Any) -> dict[str, Any]:

@@ -9,10 +9,18 @@ from typing import Annotated
 from fastapi import Query
 from pydantic import BaseModel, Field
 
-from harbour_directory.hsds.schemas import MAX_PAGE, Page
+from harbour_directory.hsds.schemas import (
+    MAX_PAGE,
+    Format,
+    Full,
+    Id,
+    Page,
+    Search,
+    ServiceAtLocation,
+)
 from harbour_directory.schemas import Number
 from harbour_directory.taxonomy import terms
-from harbour_kit.errors import ValidationFailed
+from harbour_kit.errors import HarbourError, ValidationFailed
 
 
 def codes(value: str | None) -> tuple[str, ...]:
@@ -21,6 +29,14 @@ def codes(value: str | None) -> tuple[str, ...]:
 
 
 ORDERS = ("distance", "travel")  # nearest first, or quickest to reach first
+PER_PAGE = 20
+Unsupported = Annotated[
+    str | None,
+    Query(
+        max_length=200,
+        description="Not supported: Hong Kong has no postcodes (use near, or lat/lng, and radius)",
+    ),
+]
 
 
 @dataclass
@@ -65,15 +81,71 @@ class SearchParams:
     locale: Annotated[str | None, Query(max_length=35, description="Language of text fields")] = (
         None
     )
-    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1
-    per_page: Annotated[int, Query(ge=1, le=100)] = 20
+    page: Annotated[int | None, Query(ge=1, le=MAX_PAGE, description="1-based page number")] = None
+    per_page: Annotated[
+        int | None, Query(ge=1, le=100, description=f"Items per page (default {PER_PAGE})")
+    ] = None
     order: Annotated[
         str,
         Query(max_length=20, description="distance (nearest first, the default) or travel"),
     ] = "distance"
+    search: Search = None
+    organization_id: Annotated[
+        str | None, Query(max_length=200, description="Only this organisation's services")
+    ] = None
+    taxonomy_term_id: Annotated[
+        str | None, Query(max_length=200, description="Services with an attribute of this term")
+    ] = None
+    taxonomy_id: Annotated[
+        str | None, Query(max_length=200, description="Services with any term of this taxonomy")
+    ] = None
+    modified_after: Annotated[
+        datetime | None, Query(description="Services whose last_modified is on or after this")
+    ] = None
+    full: Full = False
+    format: Format = "json"
+    postcode: Unsupported = None
+    proximity: Unsupported = None
+
+    @property
+    def number(self) -> int:
+        """The page asked for."""
+        return self.page or 1
+
+    @property
+    def size(self) -> int:
+        """The page size asked for."""
+        return self.per_page or PER_PAGE
+
+    @property
+    def streamed(self) -> bool:
+        """Every match as ndjson lines rather than one page."""
+        return self.format == "ndjson"
 
     def __post_init__(self) -> None:
+        unsupported = [n for n in ("postcode", "proximity") if getattr(self, n) is not None]
+        if unsupported:
+            raise HarbourError(
+                f"Not supported here: {', '.join(unsupported)}. Hong Kong has no postcodes;"
+                " search near a place (near) or a point (lat, lng) within a radius instead.",
+                code="unsupported-parameter",
+                status=400,
+                errors=[
+                    {"field": n, "message": "is not supported; use near or lat/lng with radius"}
+                    for n in unsupported
+                ],
+            )
         errors: list[dict[str, str]] = []
+        if self.streamed:
+            errors += [
+                {"field": name, "message": "format=ndjson streams every match, without pages"}
+                for name in ("page", "per_page")
+                if getattr(self, name) is not None
+            ]
+            if self.order == "travel":
+                errors.append(
+                    {"field": "order", "message": "travel ranks a pool for pages; not with ndjson"}
+                )
         for code in codes(self.category):
             if code not in terms.CATEGORY_CODES:
                 errors.append({"field": "category", "message": f"unknown category {code!r}"})
@@ -107,8 +179,9 @@ class SearchParams:
 class ResultOrganization(BaseModel):
     """The organisation of a result's service."""
 
-    id: str | None
+    id: str
     name: str
+    description: str
 
 
 class ResultService(BaseModel):
@@ -118,7 +191,9 @@ class ResultService(BaseModel):
     name: str
     description: str
     status: str
-    organization: ResultOrganization
+    organization: ResultOrganization | None = Field(
+        default=None, description="Left out when the service has no organisation"
+    )
 
 
 class ResultAddress(BaseModel):
@@ -134,9 +209,11 @@ class ResultLocation(BaseModel):
     id: str
     location_type: str
     name: str
-    latitude: Number | None
-    longitude: Number | None
-    transportation: str | None = Field(default=None, description="Left out when confidential")
+    latitude: Number | None = Field(default=None, description="Left out when unknown")
+    longitude: Number | None = Field(default=None, description="Left out when unknown")
+    transportation: str | None = Field(
+        default=None, description="Left out when confidential or unknown"
+    )
     addresses: list[ResultAddress]
 
 
@@ -147,12 +224,9 @@ class ResultDistrict(BaseModel):
     name: str | None
 
 
-class SearchResult(BaseModel):
-    """An HSDS service_at_location item with Harbour's search fields."""
+class SearchFields(BaseModel):
+    """Harbour's search fields on a service_at_location item."""
 
-    id: str
-    service: ResultService
-    location: ResultLocation
     distance: float | None = Field(description="Metres from the point searched")
     open_now: bool | None = Field(description="At the instant searched; null when hours unknown")
     hours_today: list[str] = Field(description="Opening hours that day, such as 10:00-18:00")
@@ -175,14 +249,42 @@ class SearchResult(BaseModel):
     route: str | None = Field(description="The trip in the request's language")
 
 
-class SearchPage(Page):
-    """A page of search results."""
+class SearchResult(SearchFields):
+    """An HSDS service_at_location list item (one-to-one fields) with Harbour's search fields."""
 
-    contents: list[SearchResult]
+    id: str
+    service: ResultService
+    location: ResultLocation
+
+
+class FullSearchResult(ServiceAtLocation, SearchFields):
+    """A fully nested HSDS service_at_location (`full=true`) with Harbour's search fields."""
+
+
+class SearchPageBase(Page):
+    """The page envelope of a search, with what Harbour adds to it."""
+
     closed_count: int | None = Field(
         default=None,
         description="With open_now or open_at: matches left out because they are closed then",
     )
+    total_items_estimated: bool = Field(
+        default=False,
+        description="total_items is a lower bound: a geosearch counts at most 200 matches (or"
+        " one past the page), and order=travel ranks at most 200",
+    )
+
+
+class SearchPage(SearchPageBase):
+    """A page of search results."""
+
+    contents: list[SearchResult]
+
+
+class FullSearchPage(SearchPageBase):
+    """A page of fully nested search results (`full=true`)."""
+
+    contents: list[FullSearchResult]
 
 
 class Place(BaseModel):

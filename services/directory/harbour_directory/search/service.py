@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
@@ -15,13 +16,25 @@ from harbour_directory import hours
 from harbour_directory.closures import repository as closures
 from harbour_directory.geo.gazetteer import DISTRICTS, District, suggest
 from harbour_directory.geo.geocoding import Geocoding
+from harbour_directory.hsds import render
+from harbour_directory.hsds import repository as hsds_repository
 from harbour_directory.hsds.locales import pick
 from harbour_directory.hsds.service import envelope
-from harbour_directory.search.repository import Filters, Hit, Near, cards_of, search
-from harbour_directory.search.schemas import Place, Places, SearchPage, SearchParams, codes
+from harbour_directory.search.repository import Filters, Hit, Near, after, cards_of, search
+from harbour_directory.search.schemas import (
+    FullSearchPage,
+    FullSearchResult,
+    Place,
+    Places,
+    SearchPage,
+    SearchParams,
+    SearchResult,
+    codes,
+)
 from harbour_directory.settings import DirectorySettings
 from harbour_directory.travel import ranking
 from harbour_directory.travel.trips import Origin
+from harbour_kit.db import SessionFactory
 from harbour_kit.errors import ValidationFailed
 
 HOLIDAYS = Path(__file__).parent.parent / "geo" / "hk_public_holidays.json"
@@ -107,31 +120,70 @@ def filters_of(params: SearchParams) -> Filters:
             none.append(no)
         else:
             groups.append((yes,))
-    words = tuple(w.casefold() for w in (params.q or "").split())
-    return Filters(any_tags=tuple(groups), none_tags=tuple(none), words=words)
+    # HSDS `search` and Harbour's `q` read the same search text; every word of both must match.
+    words = tuple(w.casefold() for w in f"{params.q or ''} {params.search or ''}".split())
+    services = hsds_repository.service_filters(
+        ids=None,
+        organization_id=None,
+        taxonomy_term_id=params.taxonomy_term_id,
+        taxonomy_id=params.taxonomy_id,
+        words=None,
+        modified_after=params.modified_after,
+    )
+    return Filters(
+        any_tags=tuple(groups),
+        none_tags=tuple(none),
+        words=words,
+        organization_id=params.organization_id,
+        services=tuple(services),
+    )
 
 
 async def run(
     *, session: AsyncSession, params: SearchParams, near: Near | None, public: bool
-) -> SearchPage:
+) -> SearchPage | FullSearchPage:
     """One page of results and the total, nearest (or quickest) first when there is a point."""
     at = params.open_at or datetime.now(UTC)
     closures_now = await closures.in_force(session=session, at=at)
     filters = filters_of(params)
-    offset = (params.page - 1) * params.per_page
+    offset = (params.number - 1) * params.size
     closed = 0
+    estimated = False
     origin = None if near is None else Origin(near.lat, near.lng)
     if origin is not None and near is not None and params.order == "travel":
-        hits, total, closed = await _quickest(session, params, near, origin, at, closures_now)
+        hits, total, closed, estimated = await _quickest(
+            session, params, near, origin, at, closures_now
+        )
     elif params.open_now or params.open_at:
-        matching, _ = await search(session, filters=filters, near=near, limit=None)
+        matching, _, _ = await search(session, filters=filters, near=near, limit=None)
         hits = [h for h in matching if open_state(h.card, at, closures_now)]
         total, closed = len(hits), len(matching) - len(hits)
-        hits = hits[offset : offset + params.per_page]
+        hits = hits[offset : offset + params.size]
     else:
-        hits, total = await search(
-            session, filters=filters, near=near, limit=params.per_page, offset=offset
+        hits, total, estimated = await search(
+            session, filters=filters, near=near, limit=params.size, offset=offset
         )
+    items = await _items(session, hits, params, origin, at, closures_now, public=public)
+    body = envelope(contents=items, total=total, number=params.number, per_page=params.size)
+    body["total_items_estimated"] = estimated
+    if params.open_now or params.open_at:
+        # Why a search may come back short: matches left out because they are closed then.
+        body["closed_count"] = closed
+    model = FullSearchPage if params.full else SearchPage
+    return model.model_validate(body)
+
+
+async def _items(
+    session: AsyncSession,
+    hits: list[Hit],
+    params: SearchParams,
+    origin: Origin | None,
+    at: datetime,
+    closures_now: list[dict[str, Any]],
+    *,
+    public: bool,
+) -> list[dict[str, Any]]:
+    """The results of these hits; with `full`, each the HSDS record fully nested plus the fields."""
     items = [
         {
             **result(hit, at, closures_now, locale=params.locale, public=public),
@@ -139,11 +191,61 @@ async def run(
         }
         for hit in hits
     ]
-    body = envelope(contents=items, total=total, number=params.page, per_page=params.per_page)
-    if params.open_now or params.open_at:
-        # Why a search may come back short: matches left out because they are closed then.
-        body["closed_count"] = closed
-    return SearchPage.model_validate(body)
+    if not params.full or not items:
+        return items
+    rows = await hsds_repository.by_ids(
+        session=session, table="service_at_location", ids=[i["id"] for i in items]
+    )
+    kept = [i for i in items if i["id"] in rows]  # a row removed since the projection was read
+    who = render.Viewer(public=public, locale=params.locale)
+    documents = await render.render(
+        session, "service_at_location", [rows[i["id"]] for i in kept], render.SAL_FULL, who
+    )
+    return [
+        {**document, **{k: v for k, v in item.items() if k not in document}}
+        for document, item in zip(documents, kept, strict=True)
+    ]
+
+
+STREAM_BATCH = 500  # matches read and written at a time
+
+
+async def stream(
+    *, factory: SessionFactory, params: SearchParams, near: Near | None, public: bool
+) -> AsyncIterator[bytes]:
+    """Every match as one JSON line each: by id without a point, nearest first within one."""
+    model = FullSearchResult if params.full else SearchResult
+    at = params.open_at or datetime.now(UTC)
+    filters = filters_of(params)
+    origin = None if near is None else Origin(near.lat, near.lng)
+    async with factory() as session:
+        closures_now = await closures.in_force(session=session, at=at)
+        last_id, circle_read = "", False
+        while True:
+            if near is not None:
+                if circle_read:
+                    return
+                # A circle is bounded by the largest radius, so its matches are read at once.
+                hits, _, _ = await search(session, filters=filters, near=near, limit=None)
+                circle_read = True
+            else:
+                hits = await after(session, filters=filters, last_id=last_id, size=STREAM_BATCH)
+                if not hits:
+                    return
+                last_id = hits[-1].id
+            if params.open_now or params.open_at:
+                hits = [h for h in hits if open_state(h.card, at, closures_now)]
+            for start in range(0, len(hits), STREAM_BATCH):
+                part = hits[start : start + STREAM_BATCH]
+                items = await _items(session, part, params, origin, at, closures_now, public=public)
+                yield "".join(
+                    json.dumps(
+                        model.model_validate(i).model_dump(mode="json", exclude_unset=True),
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                    for i in items
+                ).encode()
 
 
 async def _quickest(
@@ -153,25 +255,30 @@ async def _quickest(
     origin: Origin,
     at: datetime,
     closures_now: list[dict[str, Any]],
-) -> tuple[list[Hit], int, int]:
-    """One page quickest first from a pool drawn wider than the radius; total and closed."""
+) -> tuple[list[Hit], int, int, bool]:
+    """One page quickest first from a pool drawn wider than the radius; total, closed, and
+    whether the pool was full (then more may match than are ranked)."""
     filters, wide = filters_of(params), ranking.wider(near)
     closed = 0
     if params.open_now or params.open_at:
-        matching, _ = await search(session, filters=filters, near=wide, limit=None)
+        matching, _, _ = await search(session, filters=filters, near=wide, limit=None)
         kept = ranking.rank(origin, matching, near.radius)
         ranked = [h for h in kept if open_state(h.card, at, closures_now)]
         closed = len(kept) - len(ranked)
+        full = len(ranked) > ranking.POOL
         ranked = ranked[: ranking.POOL]
     else:
-        pool, _ = await search(session, filters=filters, near=wide, limit=ranking.POOL, pool=True)
+        pool, _, _ = await search(
+            session, filters=filters, near=wide, limit=ranking.POOL, pool=True
+        )
+        full = len(pool) >= ranking.POOL
         ranked = ranking.rank(origin, pool, near.radius)
-    offset = (params.page - 1) * params.per_page
-    hits = ranked[offset : offset + params.per_page]
+    offset = (params.number - 1) * params.size
+    hits = ranked[offset : offset + params.size]
     cards = await cards_of(session, [h.id for h in hits if not h.card])
     for hit in hits:
         hit.card = hit.card or cards[hit.id]
-    return hits, len(ranked), closed
+    return hits, len(ranked), closed, full
 
 
 def _location(
@@ -184,26 +291,51 @@ def _location(
     """A result's location: the place shown, or the district of a confidential one."""
     if place is None:
         label = district.name(locale) if district else ""
-        return {
+        return _known(
+            {
+                "id": card["location_id"],
+                "location_type": "physical",
+                "name": f"{label} (address confidential)".strip(),
+                "latitude": district.lat if district else None,
+                "longitude": district.lng if district else None,
+                "addresses": [],
+            }
+        )
+    address = place["address"]
+    return _known(
+        {
             "id": card["location_id"],
             "location_type": "physical",
-            "name": f"{label} (address confidential)".strip(),
-            "latitude": district.lat if district else None,
-            "longitude": district.lng if district else None,
-            "addresses": [],
+            "name": pick(place["location_name"], locale) or "",
+            "latitude": place["latitude"],
+            "longitude": place["longitude"],
+            "transportation": pick(place["transportation"], locale),
+            "addresses": [
+                {"address_1": pick(address["text"], locale), "country": address["country"]}
+            ]
+            if address
+            else [],
         }
-    address = place["address"]
+    )
+
+
+def _organization(card: dict[str, Any], locale: str | None) -> dict[str, Any]:
+    """The result's organisation, left out when its service has none."""
+    if not card["organization_id"]:
+        return {}
     return {
-        "id": card["location_id"],
-        "location_type": "physical",
-        "name": pick(place["location_name"], locale) or "",
-        "latitude": place["latitude"],
-        "longitude": place["longitude"],
-        "transportation": pick(place["transportation"], locale),
-        "addresses": [{"address_1": pick(address["text"], locale), "country": address["country"]}]
-        if address
-        else [],
+        "organization": {
+            "id": card["organization_id"],
+            "name": pick(card["organization_name"], locale) or "",
+            # Rows projected before organisations' descriptions were carried have none.
+            "description": pick(card.get("organization_description") or {}, locale) or "",
+        }
     }
+
+
+def _known(values: dict[str, Any]) -> dict[str, Any]:
+    """Only the values that are known: HSDS types these fields as strings or numbers, never null."""
+    return {k: v for k, v in values.items() if v is not None}
 
 
 def result(
@@ -223,10 +355,7 @@ def result(
             "name": pick(card["service_name"], locale) or "",
             "description": pick(card["description"], locale) or "",
             "status": card["status"],
-            "organization": {
-                "id": card["organization_id"],
-                "name": pick(card["organization_name"], locale) or "",
-            },
+            **_organization(card, locale),
         },
         "location": _location(card=card, place=place, district=district, locale=locale),
         "distance": None if hit.distance is None else round(hit.distance, 1),

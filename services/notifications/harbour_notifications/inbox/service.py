@@ -11,8 +11,8 @@ import jwt
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from harbour_kit.auth import Principal
-from harbour_kit.contracts import InboxChanged, InboxChangedV2
-from harbour_kit.contracts.vocabulary import NotificationKind
+from harbour_kit.contracts import InboxChanged, InboxChangedV2, InboxChangedV3
+from harbour_kit.contracts.vocabulary import InboxKind, NotificationKind
 from harbour_kit.errors import Forbidden, NotFound
 from harbour_kit.events.outbox import Outbox
 from harbour_notifications import templates
@@ -24,6 +24,8 @@ MARKS = {"read": "read_at", "seen": "seen_at", "archive": "archived_at"}
 WORDING = frozenset(templates.Wording.__annotations__)
 # inbox.changed.v1 can carry only the kinds it was published with; v2 carries every kind.
 V1_KINDS = frozenset(get_args(NotificationKind))
+# v2 carries the kinds it was published with; v3 every kind (reports on listings too).
+V2_KINDS = frozenset(code for part in get_args(InboxKind) for code in get_args(part))
 
 
 async def post(
@@ -70,7 +72,9 @@ async def post(
     }
     if kind in V1_KINDS:
         await outbox.add(session, InboxChanged.model_validate(change), subject=organization_id)
-    await outbox.add(session, InboxChangedV2.model_validate(change), subject=organization_id)
+    if kind in V2_KINDS:
+        await outbox.add(session, InboxChangedV2.model_validate(change), subject=organization_id)
+    await outbox.add(session, InboxChangedV3.model_validate(change), subject=organization_id)
 
 
 def title_in(item: InboxItem, *, locale: str) -> str:

@@ -40,7 +40,12 @@ TYPES: tuple[str, ...] = (
     "listing.capacity",
 )
 # Notices told only in the inbox, so they have a title and nothing else.
-TITLE_ONLY_TYPES: tuple[str, ...] = ("listing.published", "listing.updated", "listing.verification")
+TITLE_ONLY_TYPES: tuple[str, ...] = (
+    "listing.published",
+    "listing.updated",
+    "listing.verification",
+    "listing.report",
+)
 DIGEST = "digest"
 PARTS = ("subject", "text", "html", "sms", "title")
 ONE_LINE_PARTS = frozenset({"subject", "sms", "title"})
@@ -57,6 +62,7 @@ CONTEXT_FIELDS = frozenset(
         "count",
         "accepting_referrals",
         "assured_date",
+        "report_kind",
     }
 )
 DIGEST_FIELDS = frozenset({"items", "count", "link"})
@@ -101,6 +107,7 @@ class Wording(TypedDict, total=False):
     due_at: datetime | None
     accepting_referrals: bool | None
     assured_date: date | None
+    report_kind: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +241,7 @@ def stored_wording(stored: Mapping[str, Any]) -> Wording:
     """The wording kept in a JSON column (`due_at` as ISO 8601), as `render` takes it."""
     due_at, status = stored.get("due_at"), stored.get("business_status")
     accepting, checked = stored.get("accepting_referrals"), stored.get("assured_date")
+    report_kind = stored.get("report_kind")
     return Wording(
         service_name=str(stored.get("service_name") or ""),
         organization_name=str(stored.get("organization_name") or ""),
@@ -241,6 +249,7 @@ def stored_wording(stored: Mapping[str, Any]) -> Wording:
         due_at=datetime.fromisoformat(due_at) if isinstance(due_at, str) else None,
         accepting_referrals=accepting if isinstance(accepting, bool) else None,
         assured_date=date.fromisoformat(checked) if isinstance(checked, str) else None,
+        report_kind=report_kind if isinstance(report_kind, str) else None,
     )
 
 
@@ -273,6 +282,7 @@ def _context(
     due_at: datetime | None = None,
     accepting_referrals: bool | None = None,
     assured_date: date | None = None,
+    report_kind: str | None = None,
 ) -> dict[str, Any]:
     """The fields a notification's templates see, checked."""
     if not reference.strip():
@@ -288,6 +298,7 @@ def _context(
         "count": count,
         "accepting_referrals": accepting_referrals,
         "assured_date": assured_date,
+        "report_kind": report_kind,
     }
 
 
