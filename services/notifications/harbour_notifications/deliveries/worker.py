@@ -140,6 +140,9 @@ class Deliverer:
                 raise
             except Exception as exc:
                 log.warning("delivery_step_failed", error=type(exc).__name__)
+                # A delivery that keeps failing must not spin: look again after a pause.
+                await asyncio.sleep(min(1.0, self.settings.delivery_poll_interval))
+                continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), await self._idle_for())
 
