@@ -21,9 +21,10 @@ It prints p50/p95/p99, requests/s, CPU per request of each server process, and t
 the targets of /work/shared/PERFORMANCE.md (gateway p95 <= 1.5x direct; >= 300 searches/s). It
 reports; it never fails on a figure. It stops its processes and drops its databases and streams
 (unless `--keep`). `--profile` also runs one gateway worker under cProfile for the search load
-and prints where its CPU goes.
+and prints where its CPU goes. The last line is `RESULT {json}`: the headline ratios and CPU per
+request, and what ran where.
 
-    .venv/bin/python bench/gateway.py --quick          # ~30 s
+    .venv/bin/python bench/gateway.py --quick          # ~35 s
     .venv/bin/python bench/gateway.py [--rows 10000] [--requests 300] [--seconds 5] [--profile]
 """
 
@@ -514,6 +515,20 @@ async def main() -> None:
     names: list[str] = []
     replicas: list[Replica] = []
     started = time.perf_counter()
+    # The closing RESULT line: null figures unless the measured phases complete.
+    result: dict[str, Any] = {
+        "gateway_cpu_ms_per_search": None,
+        "search_per_s_over_direct": None,
+        "inbox_p95_over_direct_calls": None,
+        "rows": args.rows,
+        "quick": args.quick,
+        "where": (
+            f"gateway: 1 harbour-gateway serve process with {args.workers} uvicorn workers;"
+            " 1 harbour-directory serve and 1 harbour-referrals serve process, 1 uvicorn worker"
+            f" each; PostgreSQL {support.place(admin)}; NATS {support.place(args.nats_url)};"
+            " load client in the bench process"
+        ),
+    }
     try:
         names.append(await support.create_database(admin, PREFIX + "dir_"))
         names.append(await support.create_database(admin, PREFIX + "ref_"))
@@ -576,28 +591,34 @@ async def main() -> None:
             print(f"  set up in {time.perf_counter() - started:.1f} s")
             paths = Paths(http, directory.base, referrals.base, f"{gateway.base}/graphql", partner)
             meter = Meter({"directory": directory, "referrals": referrals, "gateway": gateway})
-            await run_phases(args, mix, paths, meter)
+            result.update(await run_phases(args, mix, paths, meter))
             if args.profile:
                 await profile(args, mix, paths, gateway_env, scratch, http, replicas, gateway)
+    except Exception as error:
+        result["error"] = f"{type(error).__name__}: {error}"
+        raise  # the traceback still goes to stderr; the RESULT line below still ends stdout
     finally:
-        await stop_all(replicas)
-        await delete_streams(args.nats_url, namespace)
-        for name in names:
-            if args.keep:
-                print(f"  kept database {name}")
-            else:
-                await support.drop_database(admin, name, PREFIX)
-        if not args.keep:
-            import shutil
+        try:
+            await stop_all(replicas)
+            await delete_streams(args.nats_url, namespace)
+            for name in names:
+                if args.keep:
+                    print(f"  kept database {name}")
+                else:
+                    await support.drop_database(admin, name, PREFIX)
+            if not args.keep:
+                import shutil
 
-            shutil.rmtree(scratch, ignore_errors=True)
-    print(f"\ndone in {time.perf_counter() - started:.0f} s")
+                shutil.rmtree(scratch, ignore_errors=True)
+            print(f"\ndone in {time.perf_counter() - started:.0f} s")
+        finally:
+            support.print_result(result)
 
 
 async def run_phases(
     args: argparse.Namespace, mix: Sequence[Query], paths: Paths, meter: Meter
-) -> None:
-    """The search and inbox measurements, printed as they come."""
+) -> dict[str, Any]:
+    """The search and inbox measurements, printed as they come; returns the RESULT figures."""
 
     def direct(i: int) -> Awaitable[list[str]]:
         return paths.direct_search(mix[i % len(mix)])
@@ -674,6 +695,33 @@ async def run_phases(
         f" {CLIENTS} clients {inbox_load['direct'].rate:.0f}/s vs"
         f" {inbox_load['gateway'].rate:.0f}/s"
     )
+    # CPU per search over all load rounds together, so a short round weighs less.
+    gateway_searches = sum(len(t.latencies) for t in loads["gateway"])
+    gateway_cpu = sum(t.cpu.get("gateway", 0.0) for t in loads["gateway"])
+    direct_searches = sum(len(t.latencies) for t in loads["direct"])
+    directory_cpu = sum(t.cpu.get("directory", 0.0) for t in loads["direct"])
+    return {
+        "gateway_cpu_ms_per_search": support.rounded(
+            gateway_cpu * 1000 / gateway_searches if gateway_searches else None
+        ),
+        "search_per_s_over_direct": support.rounded(
+            gw_rate / direct_rate if direct_rate else None, 3
+        ),
+        "inbox_p95_over_direct_calls": support.rounded(
+            inbox["gateway"].ms(95) / inbox["composed"].ms(95)
+        ),
+        "search_p95_over_direct": support.rounded(ratio),
+        "search_per_s_gateway": support.rounded(gw_rate, 1),
+        "search_per_s_direct": support.rounded(direct_rate, 1),
+        "directory_cpu_ms_per_search": support.rounded(
+            directory_cpu * 1000 / direct_searches if direct_searches else None
+        ),
+        "inbox_p95_over_referrals_call": support.rounded(
+            inbox["gateway"].ms(95) / inbox["direct"].ms(95)
+        ),
+        "inbox_gateway_p95_ms": support.rounded(inbox["gateway"].ms(95)),
+        "inbox_direct_calls_p95_ms": support.rounded(inbox["composed"].ms(95)),
+    }
 
 
 async def profile(

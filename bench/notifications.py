@@ -12,9 +12,10 @@ After each rate it reads the rows back to split the time into stages (consumer, 
 queue, send). `--replicas N` runs N server processes on one PostgreSQL database (they share the
 durable consumer and the delivery queue); `--profile` samples the servers' CPU by code and by
 part of the service. Reports against /work/shared/PERFORMANCE.md (p99 ≤ 500 ms at 200
-events/s); never fails on the figures, and drops what it made.
+events/s); never fails on the figures, and drops what it made. Ends with a `RESULT {json}` line
+(figures at 200/s, per-rate figures, and what ran where).
 
-    .venv/bin/python bench/notifications.py --quick
+    .venv/bin/python bench/notifications.py --quick      # rates 50 and 200 for 3 s each
     .venv/bin/python bench/notifications.py --rates 50,200 --seconds 10 --backend postgresql
     .venv/bin/python bench/notifications.py --backend sqlite
     .venv/bin/python bench/notifications.py --rates 200 --seconds 5 --profile
@@ -868,6 +869,48 @@ def report(result: Result) -> list[str]:
     return lines
 
 
+def result_figures(
+    results: list[Result], args: argparse.Namespace, rates: list[float], seconds: float
+) -> dict[str, Any]:
+    """The closing RESULT line: the 200/s figures (null if that rate did not run), then per rate."""
+    workers = "1 delivery worker" if args.backend == "sqlite" else "4 delivery workers"
+    overrides = "; server env " + ", ".join(args.server_env) if args.server_env else ""
+    database = (
+        f"PostgreSQL {support.place(args.admin_url)}"
+        if args.backend == "postgresql"
+        else "SQLite file"
+    )
+    figures: dict[str, Any] = {
+        "handled_per_s_at_200": None,
+        "p99_ms_at_200": None,
+        "server_cpu_ms_per_event": None,
+        "backend": args.backend,
+        "rates": rates,
+        "seconds_per_rate": seconds,
+        "quick": args.quick,
+        "where": (
+            f"notifications: {args.replicas} harbour-notifications serve"
+            f" process{'es' if args.replicas != 1 else ''}, one event loop each,"
+            f" {workers} by default{overrides}; {database};"
+            f" NATS {support.place(args.nats_url)}; publisher, SMTP sink and inbox poll in the"
+            " bench process"
+        ),
+    }
+    for result in results:
+        rate = f"{result.rate:g}"
+        handled = len(result.both)
+        figures[f"handled_per_s_at_{rate}"] = support.rounded(result.throughput, 1)
+        figures[f"p99_ms_at_{rate}"] = support.rounded(support.percentiles(result.both)[2] * 1000)
+        # CPU over the phase per fully handled event; unfinished ones are counted separately.
+        figures[f"server_cpu_ms_per_event_at_{rate}"] = support.rounded(
+            result.server_cpu * 1000 / handled if handled else None
+        )
+        figures[f"unfinished_at_{rate}"] = result.published - handled
+        figures[f"duplicates_at_{rate}"] = result.duplicates
+    figures["server_cpu_ms_per_event"] = figures.get("server_cpu_ms_per_event_at_200")
+    return figures
+
+
 # --- main ------------------------------------------------------------------------------
 
 
@@ -876,7 +919,7 @@ def _rates(text: str) -> list[float]:
 
 
 async def bench_main(args: argparse.Namespace) -> None:
-    rates, seconds = ([50.0], 3.0) if args.quick else (_rates(args.rates), args.seconds)
+    rates, seconds = ([50.0, 200.0], 3.0) if args.quick else (_rates(args.rates), args.seconds)
     admin_dsn = args.admin_url.replace("postgresql+asyncpg://", "postgresql://")
     scratch = Path(tempfile.mkdtemp(prefix="harbour-bench-notif-"))
     namespace = "benchnotif" + uuid.uuid4().hex[:8]
@@ -887,6 +930,7 @@ async def bench_main(args: argparse.Namespace) -> None:
     watch: InboxWatch | None = None
     sink = Sink()
     controller = Controller(sink, hostname="127.0.0.1", port=support.free_port())
+    closing = result_figures([], args, rates, seconds)  # nulls until a rate has run
     print(
         f"notifications: event → inbox + e-mail, backend {args.backend}, rates "
         f"{', '.join(f'{r:.0f}' for r in rates)}/s for {seconds:.0f} s each, "
@@ -963,6 +1007,7 @@ async def bench_main(args: argparse.Namespace) -> None:
         for rate in rates:
             result = await run_rate(bench, rate, seconds)
             results.append(result)
+            closing = result_figures(results, args, rates, seconds)
             print()
             for line in report(result):
                 print(line)
@@ -1000,6 +1045,7 @@ async def bench_main(args: argparse.Namespace) -> None:
                 print(f"    {n:6d}  {line}")
     except Exception as error:
         print(f"benchmark stopped: {type(error).__name__}: {error}")
+        closing["error"] = f"{type(error).__name__}: {error}"
         for server in servers:
             print(f"server log (last lines):\n{server.tail()}")
     finally:
@@ -1024,6 +1070,7 @@ async def bench_main(args: argparse.Namespace) -> None:
             with contextlib.suppress(Exception):
                 await drop_database(admin_dsn, name)
         shutil.rmtree(scratch, ignore_errors=True)
+    support.print_result(closing)
 
 
 def main() -> None:
@@ -1034,7 +1081,7 @@ def main() -> None:
     parser.add_argument("--rates", default="50,200", help="offered events/s, comma-separated")
     parser.add_argument("--seconds", type=float, default=10.0, help="publishing time per rate")
     parser.add_argument("--backend", choices=("postgresql", "sqlite"), default="postgresql")
-    parser.add_argument("--quick", action="store_true", help="rate 50 for 3 s")
+    parser.add_argument("--quick", action="store_true", help="rates 50 and 200 for 3 s each")
     parser.add_argument(
         "--admin-url",
         default=os.environ.get(

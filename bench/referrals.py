@@ -523,6 +523,21 @@ async def main() -> None:
     name = await create_database(admin_dsn)
     dsn = _with_database(admin_dsn, name)
     server: Server | None = None
+    # The closing RESULT line: null figures unless the run gets as far as the summary.
+    result: dict[str, Any] = {
+        "transitions_per_s": None,
+        "plain_sql_per_s": None,
+        "transitions_per_s_over_plain_sql": None,
+        "p95_ms": None,
+        "referrals": count,
+        "concurrency": concurrency,
+        "quick": args.quick,
+        "where": (
+            "referrals: 1 harbour-referrals serve process, 1 uvicorn worker;"
+            f" PostgreSQL {support.place(admin_dsn)}; NATS {support.place(args.nats_url)};"
+            " load client and plain-SQL baseline (asyncpg pool) in the bench process"
+        ),
+    }
     print(
         f"referral transitions: {count} referrals x {len(STEPS)} steps, concurrency "
         f"{concurrency}, database {name}, {os.cpu_count()} CPUs"
@@ -614,10 +629,27 @@ async def main() -> None:
                 f"  target ≥ {TARGET_RATE:.0f} transitions/s: {_mark(run.rate >= TARGET_RATE)}"
                 f"; target p95 ≤ {TARGET_P95 * 1000:.0f} ms: {_mark(p95 <= TARGET_P95)}"
             )
+            http_p50, _, http_p99 = support.percentiles(run.all)
+            result.update(
+                transitions_per_s=support.rounded(run.rate, 1),
+                plain_sql_per_s=support.rounded(plain.rate, 1),
+                transitions_per_s_over_plain_sql=support.rounded(run.rate / plain.rate, 4),
+                p95_ms=support.rounded(p95 * 1000),
+                p50_ms=support.rounded(http_p50 * 1000),
+                p99_ms=support.rounded(http_p99 * 1000),
+                plain_sql_p95_ms=support.rounded(plain_p95 * 1000),
+                p95_over_plain_sql_p95=support.rounded(p95 / plain_p95),
+                server_cpu_ms_per_transition=support.rounded(server_cpu * 1000 / len(run.all)),
+                audit_lock_held=support.rounded(
+                    sampler.lock_held / sampler.samples if sampler.samples else None
+                ),
+            )
         else:
             print("  no complete figures: see the failures above")
+        result["failed_chains"] = len(run.failures)
     except Exception as error:
         print(f"benchmark stopped: {type(error).__name__}: {error}")
+        result["error"] = f"{type(error).__name__}: {error}"
         if server is not None:
             print(f"server log (last lines):\n{server.tail()}")
     finally:
@@ -630,6 +662,7 @@ async def main() -> None:
             with contextlib.suppress(Exception):
                 await drop_database(admin_dsn, name)
             shutil.rmtree(scratch, ignore_errors=True)
+    support.print_result(result)
 
 
 if __name__ == "__main__":

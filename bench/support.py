@@ -52,7 +52,7 @@ def percentiles(values: list[float]) -> tuple[float, float, float]:
 
 
 def place(url: str) -> str:
-    """"local" when a URL points at this machine, else its host: for the `where` of a RESULT."""
+    """Where a URL points, for a RESULT's `where`: "local" on this machine, else its host."""
     host = urlsplit(url).hostname or ""
     return "local" if host in {"", "localhost", "127.0.0.1", "::1"} else host
 
