@@ -20,7 +20,7 @@ import structlog
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 
-from harbour_kit.contracts import CONTRACTS, InboxChangedV2, ReferralTransitioned
+from harbour_kit.contracts import CONTRACTS, InboxChangedV3, ReferralTransitioned
 from harbour_kit.events.envelope import Envelope, EventContract, nats_subject
 from harbour_kit.events.registry import ContractRegistry
 
@@ -28,7 +28,7 @@ log = structlog.get_logger("harbour.gateway.live")
 
 E = TypeVar("E", bound=EventContract)
 # The events subscriptions are made of.
-FEED: tuple[type[EventContract], ...] = (ReferralTransitioned, InboxChangedV2)
+FEED: tuple[type[EventContract], ...] = (ReferralTransitioned, InboxChangedV3)
 
 
 @dataclass(eq=False)

@@ -20,7 +20,7 @@ from harbour_kit.cli import run_service_cli
 from harbour_kit.errors import install_error_handlers, problem
 from harbour_kit.headers import SecurityHeaders
 from harbour_kit.observability import Metrics, configure_logging, install_observability
-from harbour_web import proxy, signin
+from harbour_web import proxy, reports, signin
 from harbour_web.gateway import Gateway, GatewayError
 from harbour_web.i18n import LOCALES, Locale, Messages, negotiate
 from harbour_web.search import SPOKEN, needs, places, read_query, search
@@ -28,7 +28,7 @@ from harbour_web.settings import WebSettings
 from harbour_web.signin import Auth
 
 HERE = Path(__file__).parent
-STATIC_VERSION = "3"  # bump when a static file changes, so year-long caching stays safe
+STATIC_VERSION = "4"  # bump when a static file changes, so year-long caching stays safe
 CATEGORY_TTL = 600.0  # seconds the need picker's words are kept; they change rarely
 
 # No inline script or style anywhere (a test renders every template), so the policy forbids both.
@@ -198,6 +198,12 @@ def create(settings: WebSettings | None = None) -> FastAPI:
     @app.get("/admin", response_class=HTMLResponse, summary="Organisation admin console")
     async def admin(request: Request) -> Response:
         return console(request, "admin.html")
+
+    @app.get("/moderation", response_class=HTMLResponse, summary="Network moderation console")
+    async def moderation(request: Request) -> Response:
+        return console(request, "moderation.html")
+
+    app.include_router(reports.router(gateway, render, _client))
 
     app.include_router(signin.router(auth, page))
     app.include_router(proxy.router(gateway, auth))

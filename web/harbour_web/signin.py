@@ -26,11 +26,17 @@ from harbour_web.sessions import SESSION_KEY, Session, SessionStore, User, user_
 from harbour_web.settings import WebSettings
 
 # The console each role lands on, in order of preference.
-CONSOLES = (("social_worker", "/worker"), ("partner_staff", "/partner"), ("org_admin", "/admin"))
+CONSOLES = (
+    ("social_worker", "/worker"),
+    ("partner_staff", "/partner"),
+    ("org_admin", "/admin"),
+    ("network_admin", "/moderation"),
+)
 ALLOWED = {
     "/worker": ("social_worker",),
     "/partner": ("partner_staff", "org_admin"),
     "/admin": ("org_admin",),
+    "/moderation": ("network_admin",),
 }
 LOCAL_TTL = 12 * 3600
 

@@ -21,6 +21,7 @@ from strawberry.extensions import (
 from strawberry.schema.schema import validate_document
 from strawberry.types import ExecutionContext
 
+from harbour_gateway.schema.corrections import CorrectionsMutation, CorrectionsQuery
 from harbour_gateway.schema.directory import DirectoryMutation, DirectoryQuery
 from harbour_gateway.schema.live import Subscription
 from harbour_gateway.schema.notifications import NotificationsMutation, NotificationsQuery
@@ -41,7 +42,14 @@ LIMIT_RULES = (
 
 
 @strawberry.type
-class Query(DirectoryQuery, ReferralsQuery, NotificationsQuery, WebhooksQuery, VerificationQuery):
+class Query(
+    DirectoryQuery,
+    ReferralsQuery,
+    NotificationsQuery,
+    WebhooksQuery,
+    VerificationQuery,
+    CorrectionsQuery,
+):
     pass
 
 
@@ -52,6 +60,7 @@ class Mutation(
     NotificationsMutation,
     WebhooksMutation,
     VerificationMutation,
+    CorrectionsMutation,
 ):
     pass
 

@@ -17,7 +17,7 @@ from harbour_gateway.permissions import PartnerStaff, SignedIn
 from harbour_gateway.problems import outage
 from harbour_gateway.schema.notifications import Notification
 from harbour_gateway.schema.referrals import Referral
-from harbour_kit.contracts import InboxChangedV2, ReferralTransitioned
+from harbour_kit.contracts import InboxChangedV3, ReferralTransitioned
 from harbour_kit.contracts.vocabulary import Status
 
 
@@ -132,7 +132,7 @@ class Subscription:
         principal = info.context.principal
         assert principal is not None
         with info.context.live.listen(
-            InboxChangedV2,
+            InboxChangedV3,
             lambda event: (
                 event.organization_id == principal.org_id
                 and principal.has_role(event.audience_role)

@@ -15,8 +15,8 @@ from harbour_directory import seed
 from harbour_directory.closures.endpoints import router as closures_router
 from harbour_directory.corrections.endpoints import router as corrections_router
 from harbour_directory.geo.geocoding import Geocoding
-from harbour_directory.hsds.endpoints import router as hsds_router
 from harbour_directory.history.endpoints import router as history_router
+from harbour_directory.hsds.endpoints import router as hsds_router
 from harbour_directory.hsds.ingest import KINDS
 from harbour_directory.listings.endpoints import router as listings_router
 from harbour_directory.models import metadata

@@ -34,7 +34,7 @@ async def seed(
         first = str(documents[0]["id"])
         if await hsds_repository.by_ids(session=session, table="organization", ids=[first]):
             return 0
-        batch = ingest_documents("organization", documents)
+        batch = ingest_documents("organization", documents, own=True)  # Harbour's own
         saved = await save(
             session, service.outbox, batch, principal=None, time_zone=settings.time_zone
         )

@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from harbour_directory.geo.gazetteer import DISTRICTS
 from harbour_directory.hsds import repository
-from harbour_directory.hsds.fields import ARRAYS, FIELDS, OBJECTS, REQUIRED
+from harbour_directory.hsds.fields import ARRAYS, EXTRA, FIELDS, OBJECTS, REQUIRED
 from harbour_directory.hsds.ingest import TRANSLATABLE, link_of
 from harbour_directory.hsds.locales import Translations, pick, texts
 from harbour_directory.hsds.repository import Row
@@ -96,9 +96,9 @@ async def _expand(
         for key, child in ARRAYS.get(table, {}).items():
             if key in shape.skip or (key == "services" and "services" not in shape.objects):
                 continue
-            column, fixed = link_of(table, child)
+            column, _fixed = link_of(table, child)  # link_entity is kept as sent: link by id
             grouped = await repository.by_link(
-                session=session, table=child, column=column, parent_ids=ids, fixed=fixed
+                session=session, table=child, column=column, parent_ids=ids
             )
             children = [c for group in grouped.values() for c in group]
             await _expand(session, child, children, shape.child(key), ctx)
@@ -185,6 +185,8 @@ class _Extras:
             embedded = row.get("__" + key)
             if embedded is not None:
                 doc[key] = self.document(target, embedded, viewer)
+        for name, value in (row.get(EXTRA) or {}).items():
+            doc.setdefault(name, value)  # kept as the publisher sent it
         if tr:
             doc["translations"] = tr
         if table == "service":
@@ -199,36 +201,45 @@ class _Extras:
         return doc
 
     def _service(self, doc: dict[str, Any], row: Row) -> None:
+        """Harbour's additions a service has; nothing where it has none (an imported record)."""
         attributes = self.attributes.get(row["id"], [])
-        doc["categories"] = terms.categories(attributes)
-        doc["eligibility"] = terms.eligibility(attributes)
+        categories, eligibility = terms.categories(attributes), terms.eligibility(attributes)
+        if categories:
+            doc["categories"] = categories
+        if eligibility:
+            doc["eligibility"] = eligibility
         profile = self.service_profiles.get(row["id"])
         if profile:
             updated = profile.get("capacity_updated_at")
-            doc["intake"] = {
-                "accepting_referrals": profile["accepting_referrals"],
-                "waitlist_weeks": profile["waitlist_weeks"],
-                "waitlist_length": profile["waitlist_length"],
-                "updated_at": updated.isoformat() if updated else None,
-            }
-            doc["referral_pathway"] = {
-                "method": profile["referral_method"],
-                "instructions": profile["referral_instructions"],
-                "response_days": profile["response_days"],
-            }
-            doc["time_zone"] = profile["time_zone"]
-            doc["closes_on_public_holidays"] = profile["closes_on_public_holidays"]
+            intake = ("accepting_referrals", "waitlist_weeks", "waitlist_length")
+            if updated or any(profile[k] is not None for k in intake):
+                doc["intake"] = {k: profile[k] for k in intake} | {
+                    "updated_at": updated.isoformat() if updated else None
+                }
+            pathway = ("referral_method", "referral_instructions", "response_days")
+            if any(profile[k] is not None for k in pathway):
+                doc["referral_pathway"] = {
+                    "method": profile["referral_method"],
+                    "instructions": profile["referral_instructions"],
+                    "response_days": profile["response_days"],
+                }
+            for name in ("time_zone", "closes_on_public_holidays"):
+                if profile[name] is not None:
+                    doc[name] = profile[name]
             doc["version"] = profile["version"]
 
     def _location(self, doc: dict[str, Any], row: Row, viewer: Viewer) -> None:
         profile = self.location_profiles.get(row["id"], {})
         district = profile.get("district")
-        doc["district"] = district
+        if district is not None:
+            doc["district"] = district
         doc["confidential"] = bool(profile.get("confidential"))
         wheelchair = terms.wheelchair_accessible(self.attributes.get(row["id"], []))
         if wheelchair is not None:
             doc["wheelchair_accessible"] = wheelchair
-        if doc["confidential"] and viewer.public:
+        if not doc["confidential"]:
+            del doc["confidential"]  # said only when true: never invented on imported records
+        elif viewer.public:
             place = DISTRICTS.get(district or "")
             label = place.name(viewer.locale) if place else ""
             keep = {"id", "location_type", "district", "confidential", "languages", "accessibility"}

@@ -10,12 +10,23 @@ from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, delete, func, insert, or_, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    and_,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from harbour_directory.geo.gazetteer import nearest_district, valid_point
 from harbour_directory.hsds.fields import ARRAYS
-from harbour_directory.hsds.ingest import Batch, link_of
+from harbour_directory.hsds.ingest import Batch, link_of, merge_rows
 from harbour_directory.hsds.locales import Translations
 from harbour_directory.models import HSDS, location_profile, service_profile, translation
 from harbour_kit.db import execute
@@ -227,13 +238,10 @@ async def _child_ids(session: AsyncSession, parent: str, ids: Sequence[str]) -> 
     for child in set(ARRAYS.get(parent, {}).values()):
         if child == "location":
             continue  # locations are shared records, never owned by what points at them
-        column, fixed = link_of(parent, child)
+        column, _fixed = link_of(parent, child)  # link_entity is kept as sent: match by id only
         table = HSDS[child]
         for part in chunks(list(ids)):
-            condition: Any = table.c[column].in_(part)
-            for name, value in fixed.items():
-                condition = and_(condition, table.c[name] == value)
-            rows = await execute(session, select(table.c.id).where(condition))
+            rows = await execute(session, select(table.c.id).where(table.c[column].in_(part)))
             found.setdefault(child, set()).update(rows.scalars().all())
     for child, child_ids in list(found.items()):
         if child_ids:
@@ -264,8 +272,15 @@ async def delete_records(*, session: AsyncSession, table: str, ids: Sequence[str
                 )
 
 
-async def write(*, session: AsyncSession, batch: Batch, time_zone: str) -> None:
-    """Writes the batch: replaced child sets first, then every row as an upsert by id."""
+def parent_links(child: str) -> frozenset[str]:
+    """The columns of `child` that tie it to a parent it is nested under."""
+    return frozenset(
+        link_of(parent, child)[0] for parent, arrays in ARRAYS.items() if child in arrays.values()
+    )
+
+
+async def _drop_stale(session: AsyncSession, batch: Batch) -> None:
+    """Children missing from a complete set leave that parent; deleted if it was their last."""
     for child, column, parent_id in sorted(batch.replaced):
         table = HSDS[child]
         keep = [
@@ -273,13 +288,32 @@ async def write(*, session: AsyncSession, batch: Batch, time_zone: str) -> None:
             for row_id, row in batch.rows.get(child, {}).items()
             if row.get(column) == parent_id
         ]
-        query = select(table.c.id).where(table.c[column] == parent_id)
+        query = select(table).where(table.c[column] == parent_id)
         if keep:
             query = query.where(table.c.id.not_in(keep))
-        stale = (await execute(session, query)).scalars().all()
-        await delete_records(session=session, table=child, ids=list(stale))
+        stale = [dict(r._mapping) for r in await execute(session, query)]
+        others = parent_links(child) - {column}
+        shared = [r["id"] for r in stale if any(r.get(c) for c in others)]
+        for part in chunks(shared):
+            await execute(session, update(table).where(table.c.id.in_(part)).values({column: None}))
+        doomed = [r["id"] for r in stale if r["id"] not in set(shared)]
+        await delete_records(session=session, table=child, ids=doomed)
+
+
+async def write(*, session: AsyncSession, batch: Batch, time_zone: str) -> None:
+    """Writes the batch: replaced child sets first, then every row merged into what is stored.
+
+    A record's absent fields keep their stored value (an explicit null clears one), so an
+    abbreviated nested record never erases what a fuller one said; the batch's rows become
+    the full rows written.
+    """
+    await _drop_stale(session, batch)
     for name, rows in batch.rows.items():
         table = HSDS[name]
+        stored = await by_ids(session=session, table=table, ids=list(rows))
+        empty = {column.name: None for column in table.columns}
+        for row_id, row in rows.items():
+            rows[row_id] = merge_rows({**empty, **stored.get(row_id, {})}, row)
         for part in chunks(list(rows)):
             await execute(session, delete(table).where(table.c.id.in_(part)))
         for part in chunks(list(rows.values())):
@@ -307,7 +341,7 @@ async def _write_translations(session: AsyncSession, batch: Batch) -> None:
         await execute(session, insert(translation), list(part))
 
 
-def _new_profile(service_id: str, time_zone: str) -> Row:
+def _new_profile(service_id: str, time_zone: str | None) -> Row:
     return {
         "service_id": service_id,
         "accepting_referrals": None,
@@ -318,7 +352,7 @@ def _new_profile(service_id: str, time_zone: str) -> Row:
         "referral_instructions": None,
         "response_days": None,
         "time_zone": time_zone,
-        "closes_on_public_holidays": True,
+        "closes_on_public_holidays": True if time_zone else None,
         "version": 0,
     }
 
@@ -337,7 +371,8 @@ async def _write_service_profiles(session: AsyncSession, batch: Batch, *, time_z
         )
     profiles = []
     for service_id in service_ids:
-        profile = existing.get(service_id) or _new_profile(service_id, time_zone)
+        default = time_zone if batch.own else None  # never invented on imported listings
+        profile = existing.get(service_id) or _new_profile(service_id, default)
         profile.update(batch.service_profiles.get(service_id, {}))
         profile["version"] = int(profile["version"]) + 1
         profile["updated_at"] = now
@@ -349,18 +384,22 @@ async def _write_service_profiles(session: AsyncSession, batch: Batch, *, time_z
 async def _write_location_profiles(session: AsyncSession, batch: Batch) -> None:
     locations = batch.rows.get("location", {})
     location_ids = sorted(locations)
+    stored = await by_ids(
+        session=session, table=location_profile, ids=location_ids, key="location_id"
+    )
     for part in chunks(location_ids):
         await execute(
             session, delete(location_profile).where(location_profile.c.location_id.in_(part))
         )
     profile_rows: list[Row] = []
     for location_id in location_ids:
-        profile = batch.location_profiles.get(
-            location_id, {"confidential": False, "district": None}
-        )
+        sent = batch.location_profiles.get(location_id, {})
+        profile = {"confidential": False, "district": None, **stored.get(location_id, {}), **sent}
         district = profile.get("district")
+        if batch.own and "district" not in sent:
+            district = None  # Harbour's own listings: the district follows the point
         lat, lng = locations[location_id].get("latitude"), locations[location_id].get("longitude")
-        if district is None and valid_point(lat, lng):
+        if district is None and batch.own and valid_point(lat, lng):
             district = nearest_district(float(lat), float(lng)).id  # type: ignore[arg-type]
         profile_rows.append(
             {

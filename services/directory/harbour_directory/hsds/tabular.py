@@ -10,18 +10,21 @@ from collections.abc import Mapping
 from typing import Any
 
 from harbour_directory.hsds import validation
-from harbour_directory.hsds.fields import CSV_FILES, FIELDS, REQUIRED
+from harbour_directory.hsds.fields import CSV_FILES, EXTRA, FIELDS, REQUIRED, TIMES
 from harbour_directory.hsds.ingest import Batch, scalar
 from harbour_kit.errors import ValidationFailed
 
 _TYPES = {"string": "string", "number": "number", "date": "date", "datetime": "datetime"}
+# HSDS requires `postal_code` and a CSV cannot tell an empty one from a missing one.
+NO_POSTCODE = "-"
 
 
 def ingest_tabular(files: Mapping[str, str]) -> Batch:
     """Reads an HSDS tabular package: CSV text by file name (`services.csv`, …).
 
-    The CSV text is read first (known files and columns, required cells, numbers); the records
-    read are then checked against the standard's JSON Schemas, as JSON documents are.
+    The CSV text is read first (known files, required cells, numbers); the records read are
+    then checked against the standard's JSON Schemas, as JSON documents are. Columns HSDS does
+    not define are kept as sent, as extra fields are in JSON.
     """
     batch = Batch()
     by_file = {path: table for table, path in CSV_FILES.items()}
@@ -49,18 +52,21 @@ def _read(batch: Batch, table: str, path: str, text: str) -> list[tuple[str, dic
     kinds = dict(FIELDS[table])
     reader = csv.DictReader(io.StringIO(text))
     header = reader.fieldnames or []
-    for column in header:
-        if column not in kinds:
-            batch.fail(f"{path} line 1", f"unknown column {column!r}")
     for name in REQUIRED[table]:
         if name not in header:
             batch.fail(f"{path} line 1", f"missing required column {name!r}")
     rows: list[tuple[str, dict[str, Any]]] = []
     for line, record in enumerate(reader, start=2):
         where = f"{path} line {line}"
-        row: dict[str, Any] = {name: None for name in kinds}
+        # Only the columns the file has: a column left out keeps what is stored.
+        row: dict[str, Any] = {name: None for name in kinds if name in header}
+        extra: dict[str, Any] = {}
         for column, raw in record.items():
-            if column not in kinds or column is None:
+            if column is None:
+                continue
+            if column not in kinds:
+                if raw not in ("", None):
+                    extra[column] = raw
                 continue
             value: Any = raw if raw != "" else None
             if value is not None and kinds[column] == "number":
@@ -73,6 +79,8 @@ def _read(batch: Batch, table: str, path: str, text: str) -> list[tuple[str, dic
         for name in REQUIRED[table]:
             if row.get(name) is None and not (table == "address" and name == "postal_code"):
                 batch.fail(f"{where}, {name}", "is required")
+        if extra:
+            row[EXTRA] = extra
         if row.get("id"):
             if row["id"] in batch.rows.get(table, {}):
                 batch.fail(f"{where}, id", "duplicate id")
@@ -83,7 +91,7 @@ def _read(batch: Batch, table: str, path: str, text: str) -> list[tuple[str, dic
 
 def _record(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
     """A CSV row as the JSON record the schema checks: an empty cell is an absent field."""
-    record = {name: value for name, value in row.items() if value is not None}
+    record = {name: value for name, value in row.items() if value is not None and name != EXTRA}
     if table == "address":
         record.setdefault("postal_code", "")  # Hong Kong addresses have no postcode
     return record
@@ -94,10 +102,39 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, dict | list | bool):
+        return json.dumps(value, ensure_ascii=False)
     return str(value)
 
 
-def _resource(table: str, path: str) -> dict[str, Any]:
+def _time(value: Any) -> Any:
+    """An HSDS time as the tabular `time` type writes it: `HH:MM` gains its seconds."""
+    if isinstance(value, str) and len(value) == 5 and value[2] == ":":
+        return f"{value}:00"
+    return value
+
+
+def _value(table: str, name: str, row: Mapping[str, Any]) -> str:
+    """One cell of an exported row, in the form the datapackage types it."""
+    if name not in dict(FIELDS[table]):
+        return _cell((row.get(EXTRA) or {}).get(name))
+    value = row.get(name)
+    if (table, name) in TIMES:
+        value = _time(value)
+    if table == "address" and name == "postal_code" and not value:
+        value = NO_POSTCODE
+    return _cell(value)
+
+
+def _extra_columns(rows: list[dict[str, Any]]) -> list[str]:
+    """The names of the fields kept as sent in any of these rows, in first-seen order."""
+    names: dict[str, None] = {}
+    for row in rows:
+        names.update(dict.fromkeys(row.get(EXTRA) or {}))
+    return list(names)
+
+
+def _resource(table: str, path: str, extra: list[str]) -> dict[str, Any]:
     return {
         "name": table,
         "path": path,
@@ -108,11 +145,12 @@ def _resource(table: str, path: str) -> dict[str, Any]:
             "fields": [
                 {
                     "name": name,
-                    "type": _TYPES[kind],
+                    "type": "time" if (table, name) in TIMES else _TYPES[kind],
                     "constraints": {"required": name in REQUIRED[table]},
                 }
                 for name, kind in FIELDS[table]
-            ],
+            ]
+            + [{"name": name, "type": "string"} for name in extra],
             "primaryKey": "id",
         },
     }
@@ -121,15 +159,17 @@ def _resource(table: str, path: str) -> dict[str, Any]:
 def package(rows: Mapping[str, list[dict[str, Any]]]) -> dict[str, str]:
     """The package of these rows (by table): one CSV per HSDS table and `datapackage.json`."""
     files: dict[str, str] = {}
+    resources: list[dict[str, Any]] = []
     for table, path in CSV_FILES.items():
-        columns = [name for name, _ in FIELDS[table]]
+        extra = _extra_columns(rows.get(table, []))
+        columns = [name for name, _ in FIELDS[table]] + extra
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
         for row in rows.get(table, []):
-            writer.writerow([_cell(row[c]) for c in columns])
+            writer.writerow([_value(table, c, row) for c in columns])
         files[path] = buffer.getvalue()
-    resources = [_resource(table, path) for table, path in CSV_FILES.items()]
+        resources.append(_resource(table, path, extra))
     files["datapackage.json"] = json.dumps(
         {"name": "harbour-hsds", "profile": "tabular-data-package", "resources": resources},
         indent=2,

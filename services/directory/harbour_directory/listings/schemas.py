@@ -7,6 +7,14 @@ from pydantic import BaseModel, Field
 from harbour_directory.schemas import Instant
 
 
+class KeptAsSent(BaseModel):
+    """Fields of one record that Harbour does not model, stored and exported as they were sent."""
+
+    object: str = Field(description="The HSDS table, such as `service`")
+    id: str
+    fields: list[str]
+
+
 class ImportSummary(BaseModel):
     """What an import changed."""
 
@@ -14,6 +22,9 @@ class ImportSummary(BaseModel):
     organizations: int
     locations: int
     warnings: list[str] = Field(description="What was imported but cannot be shown in full")
+    kept: list[KeptAsSent] = Field(
+        default_factory=list, description="Fields kept as sent, by record"
+    )
 
 
 class IntakePublic(BaseModel):

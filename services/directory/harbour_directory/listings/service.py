@@ -16,14 +16,14 @@ from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from harbour_directory.geo.gazetteer import valid_point
+from harbour_directory.history import recording as history
 from harbour_directory.hsds import render, tabular
 from harbour_directory.hsds import repository as hsds_repository
 from harbour_directory.hsds import service as hsds_service
 from harbour_directory.hsds.ingest import Batch, Walker, ingest_documents, unwrap
 from harbour_directory.hsds.repository import Row
-from harbour_directory.history import recording as history
 from harbour_directory.listings import repository
-from harbour_directory.listings.schemas import ImportSummary, IntakePublic
+from harbour_directory.listings.schemas import ImportSummary, IntakePublic, KeptAsSent
 from harbour_directory.search import projection
 from harbour_kit.auth import Principal, Role
 from harbour_kit.contracts import (
@@ -50,14 +50,16 @@ class Saved:
     organizations: list[str] = field(default_factory=list)
     locations: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    kept: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self) -> ImportSummary:
-        """How many records of each kind changed, and the warnings."""
+        """How many records of each kind changed, the warnings, and the fields kept as sent."""
         return ImportSummary(
             services=len(self.services),
             organizations=len(self.organizations),
             locations=len(self.locations),
             warnings=self.warnings,
+            kept=[KeptAsSent.model_validate(k) for k in self.kept],
         )
 
 
@@ -152,6 +154,7 @@ async def save(
         organizations=sorted(batch.rows.get("organization", {})),
         locations=sorted(locations),
         warnings=list(batch.warnings),
+        kept=batch.report(),
     )
     for location_id, row in locations.items():
         if not valid_point(row.get("latitude"), row.get("longitude")):

@@ -163,7 +163,7 @@ TIE_MARGIN = 10  # rows read past the page, so rows at the same distance sort by
 
 
 def count_cap(limit: int | None, offset: int) -> int:
-    """Matches a geosearch counts at most: `TOTAL_CAP`, or one past its page so paging stays true."""
+    """What a geosearch counts up to: `TOTAL_CAP`, or one past its page so paging stays true."""
     return TOTAL_CAP if limit is None else max(TOTAL_CAP, offset + limit + 1)
 
 

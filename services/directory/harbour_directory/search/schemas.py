@@ -13,7 +13,6 @@ from harbour_directory.hsds.schemas import (
     MAX_PAGE,
     Format,
     Full,
-    Id,
     Page,
     Search,
     ServiceAtLocation,

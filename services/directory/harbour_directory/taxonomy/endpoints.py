@@ -4,32 +4,53 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
 
-from harbour_directory.hsds.schemas import Id, Locale, PageNumber, PerPage, Taxonomy, TaxonomyTerm
+from harbour_directory.hsds import render
+from harbour_directory.hsds import service as hsds_service
+from harbour_directory.hsds.endpoints import STREAM, only_documented_parameters
+from harbour_directory.hsds.schemas import (
+    NDJSON,
+    Id,
+    Locale,
+    Paging,
+    Search,
+    Taxonomy,
+    TaxonomyTerm,
+)
 from harbour_directory.taxonomy import service
-from harbour_directory.taxonomy.schemas import TaxonomyPage, TaxonomyTermPage
+from harbour_directory.taxonomy.schemas import TaxonomyPage, TaxonomyTermPage, TermPaging
 from harbour_kit.app import ServiceDep
 from harbour_kit.errors import problem_responses
 
-router = APIRouter(tags=["hsds"])
+router = APIRouter(tags=["hsds"], dependencies=[Depends(only_documented_parameters)])
 
 
 @router.get(
     "/taxonomies",
-    summary="Taxonomies (HSDS page)",
+    summary="Taxonomies (HSDS page, or every match as ndjson)",
+    response_model=TaxonomyPage,
     response_model_exclude_unset=True,
-    responses=problem_responses(422),
+    responses={200: STREAM, **problem_responses(400, 422)},
 )
 async def list_taxonomies(
     svc: ServiceDep,
-    page_number: PageNumber = 1,
-    per_page: PerPage = 50,
+    paging: Annotated[Paging, Depends()],
+    search: Search = None,
     locale: Locale = None,
-) -> TaxonomyPage:
+) -> TaxonomyPage | StreamingResponse:
+    number, per_page = paging.checked()
+    listing = service.taxonomies_listing(words=search)
+    if paging.streamed:
+        who = render.Viewer(locale=locale)
+        return StreamingResponse(
+            hsds_service.ndjson(factory=svc.factory, model=Taxonomy, listing=listing, who=who),
+            media_type=NDJSON,
+        )
     async with svc.factory() as session:
         return await service.list_taxonomies(
-            session=session, locale=locale, number=page_number, per_page=per_page
+            session=session, locale=locale, listing=listing, number=number, per_page=per_page
         )
 
 
@@ -37,7 +58,7 @@ async def list_taxonomies(
     "/taxonomies/{taxonomy_id}",
     summary="One taxonomy",
     response_model_exclude_unset=True,
-    responses=problem_responses(404, 422),
+    responses=problem_responses(400, 404, 422),
 )
 async def get_taxonomy(taxonomy_id: str, svc: ServiceDep, locale: Locale = None) -> Taxonomy:
     async with svc.factory() as session:
@@ -46,28 +67,33 @@ async def get_taxonomy(taxonomy_id: str, svc: ServiceDep, locale: Locale = None)
 
 @router.get(
     "/taxonomy_terms",
-    summary="Taxonomy terms (HSDS page)",
+    summary="Taxonomy terms (HSDS page, or every match as ndjson)",
+    response_model=TaxonomyTermPage,
     response_model_exclude_unset=True,
-    responses=problem_responses(422),
+    responses={200: STREAM, **problem_responses(400, 422)},
 )
 async def list_taxonomy_terms(
     svc: ServiceDep,
-    page_number: PageNumber = 1,
-    per_page: Annotated[int, Query(ge=1, le=500)] = 100,
+    paging: Annotated[TermPaging, Depends()],
+    search: Search = None,
     taxonomy_id: Id = None,
     parent_id: Id = None,
-    top_only: Annotated[bool, Query()] = False,
+    top_only: Annotated[bool, Query(description="Only terms without a parent")] = False,
     locale: Locale = None,
-) -> TaxonomyTermPage:
+) -> TaxonomyTermPage | StreamingResponse:
+    number, per_page = paging.checked()
+    listing = service.terms_listing(
+        taxonomy_id=taxonomy_id, parent_id=parent_id, top_only=top_only, words=search
+    )
+    if paging.streamed:
+        who = render.Viewer(locale=locale)
+        return StreamingResponse(
+            hsds_service.ndjson(factory=svc.factory, model=TaxonomyTerm, listing=listing, who=who),
+            media_type=NDJSON,
+        )
     async with svc.factory() as session:
         return await service.list_terms(
-            session=session,
-            locale=locale,
-            taxonomy_id=taxonomy_id,
-            parent_id=parent_id,
-            top_only=top_only,
-            number=page_number,
-            per_page=per_page,
+            session=session, locale=locale, listing=listing, number=number, per_page=per_page
         )
 
 
@@ -75,7 +101,7 @@ async def list_taxonomy_terms(
     "/taxonomy_terms/{term_id}",
     summary="One taxonomy term",
     response_model_exclude_unset=True,
-    responses=problem_responses(404, 422),
+    responses=problem_responses(400, 404, 422),
 )
 async def get_taxonomy_term(term_id: str, svc: ServiceDep, locale: Locale = None) -> TaxonomyTerm:
     async with svc.factory() as session:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from harbour_directory.hsds.repository import text_matches
 from harbour_directory.models import HSDS
 from harbour_kit.db import execute
 
@@ -18,12 +19,17 @@ async def count_terms(*, session: AsyncSession, ids: Sequence[str]) -> int:
     return int((await execute(session, query)).scalar_one())
 
 
+def taxonomy_filters(*, words: str | None) -> list[ColumnElement[bool]]:
+    """What a page of taxonomies keeps: every word in the name or description, any language."""
+    return text_matches("taxonomy", words)
+
+
 def term_filters(
-    *, taxonomy_id: str | None, parent_id: str | None, top_only: bool
+    *, taxonomy_id: str | None, parent_id: str | None, top_only: bool, words: str | None
 ) -> list[ColumnElement[bool]]:
-    """What a page of terms keeps: one taxonomy, one parent's children, or the top level."""
+    """What a page of terms keeps: one taxonomy, one parent's children or the top level, words."""
     term = HSDS["taxonomy_term"]
-    where: list[ColumnElement[bool]] = []
+    where: list[ColumnElement[bool]] = text_matches("taxonomy_term", words)
     if taxonomy_id:
         where.append(term.c.taxonomy_id == taxonomy_id)
     if parent_id:

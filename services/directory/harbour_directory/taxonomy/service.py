@@ -24,13 +24,39 @@ async def ensure_taxonomies(service: Service, settings: DirectorySettings) -> No
         await hsds_repository.write(session=session, batch=batch, time_zone=settings.time_zone)
 
 
+def taxonomies_listing(*, words: str | None) -> hsds_service.Listing:
+    """The taxonomies a list keeps, flat."""
+    return hsds_service.Listing(repository.taxonomy_filters(words=words), render.FLAT)
+
+
+def terms_listing(
+    *, taxonomy_id: str | None, parent_id: str | None, top_only: bool, words: str | None
+) -> hsds_service.Listing:
+    """The terms a list keeps, each with its taxonomy."""
+    where = repository.term_filters(
+        taxonomy_id=taxonomy_id, parent_id=parent_id, top_only=top_only, words=words
+    )
+    return hsds_service.Listing(where, render.TAXONOMY_TERM)
+
+
 async def list_taxonomies(
-    *, session: AsyncSession, locale: str | None, number: int, per_page: int
+    *,
+    session: AsyncSession,
+    locale: str | None,
+    listing: hsds_service.Listing,
+    number: int,
+    per_page: int,
 ) -> TaxonomyPage:
     """A page of taxonomies by name."""
     who = render.Viewer(locale=locale)
     return await hsds_service.page_of(
-        session=session, model=TaxonomyPage, where=[], who=who, number=number, per_page=per_page
+        session=session,
+        model=TaxonomyPage,
+        where=listing.where,
+        who=who,
+        number=number,
+        per_page=per_page,
+        listing=listing,
     )
 
 
@@ -46,22 +72,20 @@ async def list_terms(
     *,
     session: AsyncSession,
     locale: str | None,
-    taxonomy_id: str | None,
-    parent_id: str | None,
-    top_only: bool,
+    listing: hsds_service.Listing,
     number: int,
     per_page: int,
 ) -> TaxonomyTermPage:
     """A page of terms by code, each with its taxonomy."""
-    where = repository.term_filters(taxonomy_id=taxonomy_id, parent_id=parent_id, top_only=top_only)
     who = render.Viewer(locale=locale)
     return await hsds_service.page_of(
         session=session,
         model=TaxonomyTermPage,
-        where=where,
+        where=listing.where,
         who=who,
         number=number,
         per_page=per_page,
+        listing=listing,
     )
 
 

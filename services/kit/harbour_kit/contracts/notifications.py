@@ -6,7 +6,12 @@ from datetime import datetime
 from typing import ClassVar
 
 from harbour_kit.auth import Role
-from harbour_kit.contracts.vocabulary import DeliveryChannel, InboxKind, InboxKindV3, NotificationKind
+from harbour_kit.contracts.vocabulary import (
+    DeliveryChannel,
+    InboxKind,
+    InboxKindV3,
+    NotificationKind,
+)
 from harbour_kit.events.envelope import EventContract
 
 

@@ -115,8 +115,18 @@ NotificationKind = Literal[
 # What an inbox item is about: every notification kind, and notices only the inbox tells (since
 # inbox.changed.v2, as v1 carries NotificationKind as it was).
 InboxKind: TypeAlias = NotificationKind | Literal["listing.verification"]
-# What is wrong with a listing, as the public reports it.
-ReportKind = Literal["moved", "closed", "phone-wrong", "hours-wrong", "other"]
+
+
+class ReportKind(StrEnum):
+    """What is wrong with a listing, as the public reports it."""
+
+    MOVED = "moved"
+    CLOSED = "closed"
+    PHONE_WRONG = "phone-wrong"
+    HOURS_WRONG = "hours-wrong"
+    OTHER = "other"
+
+
 # Every inbox kind since inbox.changed.v3, which adds the public's reports on a listing.
 InboxKindV3: TypeAlias = InboxKind | Literal["listing.report"]
 # The channels a delivery goes out on (the inbox is not a delivery).

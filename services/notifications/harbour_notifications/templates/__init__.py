@@ -209,6 +209,7 @@ def render(
     count: int | None = None,
     accepting_referrals: bool | None = None,
     assured_date: date | None = None,
+    report_kind: str | None = None,
 ) -> Rendered:
     """Renders every part of one notification in the best locale for the request."""
     if kind not in TYPES:
@@ -222,6 +223,7 @@ def render(
         count=count,
         accepting_referrals=accepting_referrals,
         assured_date=assured_date,
+        report_kind=report_kind,
     )
     context["link"] = _checked_link(link)
     return _render_parts(kind, locale_for(locale), context)

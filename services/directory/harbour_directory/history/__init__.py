@@ -1,0 +1,1 @@
+"""Listing change history: who changed which fields of a listing, and network admins' reverts."""
