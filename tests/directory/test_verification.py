@@ -7,11 +7,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from harbour_directory.demo import FIXTURES, sample_directory
 from harbour_directory.seed import seed
 from harbour_directory.verification import clocks
+from harbour_directory.verification.repository import SERVICE
 from harbour_kit.contracts import ListingVerificationDue, ServiceUpserted, ServiceUpsertedV2
 from harbour_kit.db import execute
 from tests.conftest import Mint, Running, StartService, bearer
@@ -63,10 +64,15 @@ async def set_assured_date(
     directory: Running, token: str, service_id: str, assured: str | None
 ) -> None:
     """Saves the listing as its admin would, with this last-checked date (None: never)."""
+    if assured is None:
+        # HSDS types the date as a string, so a document cannot clear it: set the state directly.
+        async with directory.service.uow() as session:
+            await execute(
+                session, update(SERVICE).where(SERVICE.c.id == service_id).values(assured_date=None)
+            )
+        return
     document = (await directory.client.get(f"/services/{service_id}")).json()
-    document.pop("assured_date", None)
-    if assured is not None:
-        document["assured_date"] = assured
+    document["assured_date"] = assured
     saved = await directory.client.put(
         f"/services/{service_id}", json=document, headers=bearer(token)
     )

@@ -207,7 +207,9 @@ async def test_directions_start_where_the_search_was_and_never_lead_to_a_confide
         shelter = page.locator(f"li.result[data-service-id='{FIXTURES['shelter_confidential']}']")
         await expect(shelter).to_contain_text("The exact address is given when you call.")
         hrefs = await shelter.locator("a").evaluate_all("links => links.map(a => a.href)")
-        assert hrefs and all(h.startswith(("tel:", "https://wa.me/")) for h in hrefs), hrefs
+        # Calling, messaging and reporting a problem; nothing that carries the place.
+        report = f"{web.url}/report/{FIXTURES['shelter_confidential']}"
+        assert hrefs and all(h.startswith(("tel:", "https://wa.me/", report)) for h in hrefs), hrefs
         content = await page.content()
         assert "22.33187" not in content and "114.16043" not in content  # its real point
         # Others on the same page still get theirs, from Sham Shui Po.
