@@ -13,6 +13,7 @@ backends, to show where the time goes. Reports; never fails on the figures.
 
     .venv/bin/python bench/referrals.py --quick
     .venv/bin/python bench/referrals.py --referrals 200 --concurrency 16
+    .venv/bin/python bench/referrals.py --workers 2   # two uvicorn worker processes
 """
 
 from __future__ import annotations
@@ -138,6 +139,33 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _children(pid: int) -> list[int]:
+    """The direct children of a process (uvicorn's workers under its supervisor)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        with contextlib.suppress(OSError):
+            found += [int(child) for child in task.read_text().split()]
+    return found
+
+
+def _tree_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds so far of a process and its descendants, by pid."""
+    seen: dict[int, float] = {}
+    todo = [pid]
+    while todo:
+        current = todo.pop()
+        if current not in seen:
+            seen[current] = _cpu_seconds(current)
+            todo += _children(current)
+    return seen
+
+
+def _cpu_since(before: dict[int, float], pid: int) -> dict[int, float]:
+    """CPU seconds each process of the tree used since `before`."""
+    now = _tree_cpu(pid)
+    return {p: cpu - before.get(p, 0.0) for p, cpu in now.items()}
+
+
 class Sampler:
     """Samples what the benchmark database's sessions are doing, and their CPU."""
 
@@ -236,8 +264,10 @@ class Server:
                 self.process.wait(5)
 
 
-def start_server(env: dict[str, str], scratch: Path) -> Server:
+def start_server(env: dict[str, str], scratch: Path, workers: int = 1) -> Server:
     port = int(env["REFERRALS_PORT"])
+    # `harbour-referrals serve` hands uvicorn no worker count, so uvicorn reads this variable.
+    env = {**env, "WEB_CONCURRENCY": str(workers)}
     log = scratch / "server.log"
     command = [str(ROOT / ".venv" / "bin" / "harbour-referrals"), "serve"]
     if not Path(command[0]).exists():
@@ -264,6 +294,52 @@ async def wait_ready(http: aiohttp.ClientSession, server: Server, within: float 
             last = type(error).__name__
         await asyncio.sleep(0.2)
     raise RuntimeError(f"/readyz not ready after {within:.0f}s: {last}\n{server.tail()}")
+
+
+async def wait_workers(server: Server, workers: int, within: float = 60) -> None:
+    """Waits until every uvicorn worker has logged its start-up (each one logs it once)."""
+    deadline = time.monotonic() + within
+    while server.tail(10_000).count("Application startup complete") < workers:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"fewer than {workers} workers started:\n{server.tail()}")
+        await asyncio.sleep(0.2)
+
+
+def _connections_by_worker(server: Server) -> list[int]:
+    """How many established connections to the server's port each worker process holds."""
+    port = f":{int(server.base.rsplit(':', 1)[1]):04X}"
+    established = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1].endswith(port) and fields[3] == "01":
+            established.add(fields[9])
+    counts = []
+    for pid in _tree_cpu(server.process.pid):
+        inodes = set()
+        for fd in Path(f"/proc/{pid}/fd").glob("*"):
+            with contextlib.suppress(OSError):
+                inodes.add(os.readlink(fd).removeprefix("socket:[").removesuffix("]"))
+        if inodes & established:
+            counts.append(len(inodes & established))
+    return counts
+
+
+async def open_balanced(
+    server: Server, workers: int, count: int, tries: int = 30
+) -> aiohttp.ClientSession:
+    """A session whose `count` keep-alive connections are spread evenly over the workers."""
+    for _ in range(tries):
+        http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=count))
+        # One at a time: each new connection goes to whichever idle worker accepts it first.
+        held = [await http.get(f"{server.base}/healthz") for _ in range(count)]
+        counts = _connections_by_worker(server)
+        for response in held:
+            await response.read()
+            response.release()
+        if workers == 1 or (len(counts) == workers and max(counts) - min(counts) <= 1):
+            return http
+        await http.close()
+    raise RuntimeError(f"could not spread {count} connections over {workers} workers")
 
 
 class Refused(Exception):
@@ -494,6 +570,13 @@ def table(title: str, run: Run) -> list[str]:
     return lines
 
 
+def _workers(count: int) -> str:
+    """What ran the server, for the report."""
+    if count == 1:
+        return "1 uvicorn worker"
+    return f"{count} uvicorn workers (processes under uvicorn's supervisor)"
+
+
 def _mark(met: bool) -> str:
     return "met" if met else "NOT met"
 
@@ -504,6 +587,9 @@ async def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8, help="chains in flight")
     parser.add_argument("--quick", action="store_true", help="30 referrals, concurrency 4")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="uvicorn worker processes of the server"
+    )
     parser.add_argument(
         "--admin-url",
         default=os.environ.get(
@@ -531,9 +617,10 @@ async def main() -> None:
         "p95_ms": None,
         "referrals": count,
         "concurrency": concurrency,
+        "workers": args.workers,
         "quick": args.quick,
         "where": (
-            "referrals: 1 harbour-referrals serve process, 1 uvicorn worker;"
+            f"referrals: 1 harbour-referrals serve process, {_workers(args.workers)};"
             f" PostgreSQL {support.place(admin_dsn)}; NATS {support.place(args.nats_url)};"
             " load client and plain-SQL baseline (asyncpg pool) in the bench process"
         ),
@@ -571,7 +658,7 @@ async def main() -> None:
             "REFERRALS_ENCRYPTION_KEYS": generate_key_setting("bench1"),
             "HARBOUR_DATA_DIR": str(scratch / "data"),
         }
-        server = start_server(env, scratch)
+        server = start_server(env, scratch, args.workers)
         connector = aiohttp.TCPConnector(limit=concurrency)
         async with aiohttp.ClientSession(connector=connector) as http:
             await wait_ready(http, server)
@@ -584,21 +671,29 @@ async def main() -> None:
             plain_client_cpu = time.process_time() - client_cpu
             await plain_sampler.stop()
 
+        # A keep-alive connection stays with the worker that accepted it: the timed run gets
+        # fresh ones, as many on each worker, once every worker listens.
+        await wait_workers(server, args.workers)
+        async with await open_balanced(server, args.workers, concurrency) as http:
             sampler = Sampler(admin_dsn, name)
             sampler.start()
-            server_cpu, client_cpu = _cpu_seconds(server.process.pid), time.process_time()
+            server_before, client_cpu = _tree_cpu(server.process.pid), time.process_time()
             run = await http_run(http, server.base, actors, claimants, concurrency)
-            server_cpu = _cpu_seconds(server.process.pid) - server_cpu
+            server_cpus = _cpu_since(server_before, server.process.pid)
+            server_cpu = sum(server_cpus.values())
             client_cpu = time.process_time() - client_cpu
             await sampler.stop()
 
         print()
-        for line in table("HTTP (harbour-referrals serve, one uvicorn worker)", run):
+        for line in table(f"HTTP (harbour-referrals serve, {_workers(args.workers)})", run):
             print(line)
         print(
             f"    CPU: server {server_cpu:.2f} s ({server_cpu / run.wall:.0%} of one core), "
             f"PostgreSQL backends {sampler.postgres_cpu:.2f} s, bench client {client_cpu:.2f} s"
         )
+        if len(server_cpus) > 1:
+            shares = ", ".join(f"{cpu / run.wall:.0%}" for cpu in server_cpus.values())
+            print(f"    server processes (supervisor first, of one core each): {shares}")
         for line in sampler.report("HTTP"):
             print(line)
         if run.failures:

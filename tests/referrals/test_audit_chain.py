@@ -16,7 +16,10 @@ from harbour_referrals.audit.chain import (
     GENESIS,
     Entry,
     Verification,
+    canonical_detail,
     entry_hash,
+    head,
+    link,
     next_entry,
     verify,
 )
@@ -391,3 +394,15 @@ def test_entries_are_frozen() -> None:
     field = "actor"
     with pytest.raises(dataclasses.FrozenInstanceError):
         setattr(entry, field, "someone")
+
+
+def test_head_and_link_are_the_hashed_text_of_an_entry() -> None:
+    content = {k: v for k, v in FIXED.items() if k not in ("seq", "prev_hash")}
+    text = link(head(**content), seq=FIXED["seq"], prev_hash=FIXED["prev_hash"])
+    assert hashlib.sha256(text.encode("utf-8")).hexdigest() == FIXED_HASH
+    # Integer keys sort differently once stored as text: the head hashes the stored form.
+    odd = {**content, "detail": {1: "one", 10: "ten", 2: (1, 2)}}
+    entry = next_entry(build(1)[0], **odd)
+    text = link(head(**odd), seq=entry.seq, prev_hash=entry.prev_hash)
+    assert hashlib.sha256(text.encode("utf-8")).hexdigest() == entry.hash
+    assert canonical_detail(odd["detail"]) == '{"1":"one","10":"ten","2":[1,2]}'

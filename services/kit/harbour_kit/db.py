@@ -9,6 +9,7 @@ consistent snapshot without blocking writers (WAL).
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import CursorResult, Executable, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,6 +26,9 @@ SessionFactory = async_sessionmaker[AsyncSession]
 # Execution option that marks a connection's transaction as a write unit of work.
 WRITES = "harbour_writes"
 BUSY_TIMEOUT_MS = 30_000
+# A pooled connection idle longer than this is checked before use (the server may have gone).
+IDLE_PING_SECONDS = 10.0
+_IDLE_SINCE = "harbour_idle_since"
 
 
 def normalise_url(url: str) -> str:
@@ -41,7 +46,9 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def create_engine(
+    url: str, *, idle_ping_seconds: float = IDLE_PING_SECONDS, **kwargs: Any
+) -> AsyncEngine:
     """Creates an async engine; SQLite gets WAL, foreign keys and a busy timeout."""
     url = normalise_url(url)
     if is_sqlite(url):
@@ -71,8 +78,32 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        _ping_when_idle(engine, idle_ping_seconds)
+    return engine
+
+
+def _ping_when_idle(engine: AsyncEngine, seconds: float) -> None:
+    """Pings a pooled connection on checkout only after `seconds` idle, not on every request.
+
+    A busy pool's connections were just used; a failed ping makes the pool replace the connection
+    (and an error on a dead one invalidates the older connections of the pool anyway).
+    """
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)
+        if since is None or time.monotonic() - since < seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise DisconnectionError("pooled connection failed its ping") from exc
 
 
 def session_factory(engine: AsyncEngine) -> SessionFactory:

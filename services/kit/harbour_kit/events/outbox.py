@@ -96,7 +96,7 @@ class OutboxRelay:
                 # Relay replicas share the work: each takes rows the others have not locked.
                 query = query.with_for_update(skip_locked=True)
             rows = (await execute(session, query)).mappings().all()
-            published = 0
+            done: list[int] = []
             js = self.bus.jetstream()
             for row in rows:
                 envelope = Envelope(
@@ -125,17 +125,19 @@ class OutboxRelay:
                         error=type(exc).__name__,
                     )
                     break  # keep order: retry from this row on the next pass
-                await execute(
-                    session,
-                    update(table)
-                    .where(table.c.position == row["position"])
-                    .values(published_at=datetime.now(UTC), attempts=table.c.attempts + 1),
-                )
-                published += 1
+                done.append(row["position"])
                 self.metrics.events_published.labels(row["event_type"]).inc()
                 if ack.duplicate:
                     log.info("outbox_duplicate_ignored_by_stream", event_type=row["event_type"])
-        return published
+            if done:
+                # One statement marks the whole batch: a round trip per event cost the relay most.
+                await execute(
+                    session,
+                    update(table)
+                    .where(table.c.position.in_(done))
+                    .values(published_at=datetime.now(UTC), attempts=table.c.attempts + 1),
+                )
+        return len(done)
 
     async def run(self) -> None:
         """Relays until cancelled; sleeps on the poll interval or a commit notification."""

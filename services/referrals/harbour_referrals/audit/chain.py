@@ -20,7 +20,10 @@ __all__ = [
     "Entry",
     "Problem",
     "Verification",
+    "canonical_detail",
     "entry_hash",
+    "head",
+    "link",
     "next_entry",
     "verify",
 ]
@@ -93,6 +96,32 @@ def entry_hash(*, seq: int, prev_hash: str, **content: Unpack[Content]) -> str:
     return hashlib.sha256(_canonical(document).encode("utf-8")).hexdigest()
 
 
+def _stored(detail: Mapping[str, Any]) -> dict[str, Any]:
+    """Exactly what a JSON column will give back: a fresh dict, string keys, lists."""
+    stored: dict[str, Any] = json.loads(_canonical(dict(detail)))
+    return stored
+
+
+def canonical_detail(detail: Mapping[str, Any]) -> str:
+    """An entry's detail as the canonical JSON text that is hashed (and may be stored as is)."""
+    return _canonical(_stored(detail))
+
+
+def head(**content: Unpack[Content]) -> str:
+    """The canonical JSON of an entry up to its place in the chain (see :func:`link`).
+
+    Every content key sorts before ``prev_hash`` and ``seq``, so the hashed text is this head
+    followed by the link; the database can then finish an entry whose predecessor it alone reads.
+    """
+    document = _canonical({**content, "detail": _stored(content["detail"])})
+    return document[:-1] + ","
+
+
+def link(head_text: str, *, seq: int, prev_hash: str) -> str:
+    """The hashed text of an entry from its :func:`head` and its place in the chain."""
+    return f'{head_text}"prev_hash":"{prev_hash}","seq":{seq}}}'
+
+
 def _intact(entry: Entry) -> bool:
     """Tell whether an entry's stored content still hashes to its stored hash."""
     fields = {f.name: getattr(entry, f.name) for f in dataclasses.fields(entry)}
@@ -108,9 +137,8 @@ def next_entry(previous: Entry | None, **content: Unpack[Content]) -> Entry:
     """Build the entry that follows ``previous`` (or starts the chain when it is None)."""
     seq = 1 if previous is None else previous.seq + 1
     prev_hash = GENESIS if previous is None else previous.hash
-    # Store exactly what a JSON column will give back (a fresh dict, string keys, lists), so
-    # the hash still verifies after a database round trip and the caller's dict stays theirs.
-    stored: dict[str, Any] = json.loads(_canonical(dict(content["detail"])))
+    # Stored as a JSON column gives it back, so the hash verifies after a database round trip.
+    stored = _stored(content["detail"])
     fields: dict[str, Any] = {**content, "seq": seq, "detail": stored, "prev_hash": prev_hash}
     return Entry(**fields, hash=entry_hash(**fields))
 

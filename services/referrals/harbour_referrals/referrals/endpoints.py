@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
-from harbour_kit.app import ServiceDep
 from harbour_kit.auth import CurrentPrincipal, Principal
 from harbour_kit.errors import ValidationFailed, problem_responses
+from harbour_kit.service import Service
 from harbour_referrals.lifecycle import Action, Step
 from harbour_referrals.models import Referral
 from harbour_referrals.referrals import access, repository, service, sharing, transitions
@@ -25,6 +25,15 @@ from harbour_referrals.referrals.schemas import (
 from harbour_referrals.runtime import Runtime, runtime_of
 
 router = APIRouter(tags=["referrals"])
+
+
+async def _service(request: Request) -> Service:
+    """The running service; a coroutine, so FastAPI calls it on the loop, not in a thread."""
+    service: Service = request.app.state.service
+    return service
+
+
+ServiceDep = Annotated[Service, Depends(_service)]
 IfMatch = Annotated[str | None, Header(description="The referral version you last saw (its ETag)")]
 # A replayed create answers 200 with the referral it made the first time.
 REPLAYED: dict[int | str, dict[str, Any]] = {
@@ -75,9 +84,10 @@ async def create_referral(
             body=body,
             idempotency_key=idempotency_key,
         )
-        if not created:
-            response.status_code = 200
-        return _shown(response=response, referral=referral, principal=principal, runtime=runtime)
+    if not created:
+        response.status_code = 200
+    # Built after the commit: the answer needs no lock, and the row and connection are freed.
+    return _shown(response=response, referral=referral, principal=principal, runtime=runtime)
 
 
 @router.get(
@@ -141,6 +151,7 @@ async def act(
     body: TransitionIn | None = None,
 ) -> ReferralPublic:
     runtime = runtime_of(svc)
+    expected, step = version_of(if_match), Step(**(body or TransitionIn()).model_dump())
     async with svc.uow() as session:
         referral = await transitions.transition(
             session=session,
@@ -148,10 +159,10 @@ async def act(
             actor=principal,
             referral_id=referral_id,
             action=action,
-            step=Step(**(body or TransitionIn()).model_dump()),
-            expected_version=version_of(if_match),
+            step=step,
+            expected_version=expected,
         )
-        return _shown(response=response, referral=referral, principal=principal, runtime=runtime)
+    return _shown(response=response, referral=referral, principal=principal, runtime=runtime)
 
 
 @router.post(

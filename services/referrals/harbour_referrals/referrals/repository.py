@@ -6,7 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
-from sqlalchemy import and_, or_, text, update
+from sqlalchemy import and_, insert, or_, text, update
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -26,32 +28,43 @@ async def get(*, session: AsyncSession, referral_id: str, lock: bool = False) ->
     return await session.get(Referral, referral_id, with_for_update=lock)
 
 
-async def add(
-    *,
-    session: AsyncSession,
-    row: Referral | ReferralHistory | IdempotencyKey,
-    flush: bool = False,
-) -> None:
-    """Adds a row to the unit of work; with `flush`, writes it at once for later queries."""
+async def add(*, session: AsyncSession, row: Referral | IdempotencyKey) -> None:
+    """Adds a row to the unit of work (written when it flushes)."""
     session.add(row)
-    if flush:
-        await session.flush()
+
+
+async def insert_new(*, session: AsyncSession, referral: Referral) -> None:
+    """Writes a new referral with one INSERT, then keeps it in the session as a loaded row."""
+    table = Referral.__table__  # type: ignore[attr-defined]
+    await execute(session, insert(table), {c.name: getattr(referral, c.name) for c in table.c})
+    # What the ORM's flush would leave, without its unit-of-work bookkeeping.
+    make_transient_to_detached(referral)
+    session.add(referral)
 
 
 async def update_if_version(
     *, session: AsyncSession, referral: Referral, version: int, changes: dict[str, Any]
 ) -> bool:
-    """Applies `changes` only if the referral is still at `version`, then reloads it."""
-    result = await execute(
-        session,
-        update(Referral)
-        .where(col(Referral.id) == referral.id, col(Referral.version) == version)
-        .values(**changes),
+    """Applies `changes` only if the referral is still at `version`; the object takes them on."""
+    table = Referral.__table__  # type: ignore[attr-defined]
+    statement = (
+        update(table)
+        .where(table.c.id == referral.id, table.c.version == version)
+        .values(**changes)
+        .returning(*(table.c[name] for name in changes))
     )
-    if result.rowcount != 1:
+    row = (await execute(session, statement)).mappings().first()
+    if row is None:
         return False
-    await session.refresh(referral)
+    # The values as stored, without marking the object changed: no reload, no second UPDATE.
+    for name, value in row.items():
+        set_committed_value(referral, name, value)
     return True
+
+
+async def add_history(*, session: AsyncSession, values: dict[str, Any]) -> None:
+    """Writes one history row at once, without the ORM's unit of work."""
+    await execute(session, insert(ReferralHistory.__table__), values)  # type: ignore[attr-defined]
 
 
 async def history(*, session: AsyncSession, referral_id: str) -> list[ReferralHistory]:

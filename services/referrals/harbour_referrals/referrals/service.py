@@ -84,7 +84,7 @@ async def _issue(
     referral.share_enc = sharing.seal(
         cipher=runtime.cipher, referral_id=referral.id, request=request
     )
-    await repository.add(session=session, row=referral, flush=True)
+    await repository.insert_new(session=session, referral=referral)
     await transitions.record(
         session=session,
         runtime=runtime,

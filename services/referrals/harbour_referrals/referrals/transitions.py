@@ -18,7 +18,7 @@ from harbour_kit.errors import Conflict, Forbidden, HarbourError, NotFound, Vali
 from harbour_referrals import lifecycle
 from harbour_referrals.audit import repository as audit
 from harbour_referrals.lifecycle import Action, Actor, Status, Step
-from harbour_referrals.models import Referral, ReferralHistory
+from harbour_referrals.models import Referral
 from harbour_referrals.referrals import access, repository, sharing
 from harbour_referrals.runtime import Runtime
 
@@ -60,19 +60,19 @@ async def record(
 ) -> None:
     """The history row, audit entry and event of one change."""
     sub, org = (actor.sub, actor.org_id) if isinstance(actor, Principal) else (actor, None)
-    await repository.add(
+    await repository.add_history(
         session=session,
-        row=ReferralHistory(
-            referral_id=referral.id,
-            version=referral.version,
-            action=action,
-            from_status=previous,
-            to_status=referral.status,
-            business_status=referral.business_status,
-            actor_sub=sub,
-            actor_organization_id=org,
-            at=referral.updated_at,
-        ),
+        values={
+            "referral_id": referral.id,
+            "version": referral.version,
+            "action": action,
+            "from_status": previous,
+            "to_status": referral.status,
+            "business_status": referral.business_status,
+            "actor_sub": sub,
+            "actor_organization_id": org,
+            "at": referral.updated_at,
+        },
     )
     await audit.record(
         session=session,
