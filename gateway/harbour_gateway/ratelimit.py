@@ -2,13 +2,17 @@
 
 The count is shared by every gateway replica and worker: one counter per client and window in a
 NATS JetStream key-value bucket (the deployment's NATS, no new store), updated by compare-and-set
-so parallel hits on several replicas never lose a count. Keys hold a keyed hash of the address,
-never the address, and expire with their window. While NATS cannot be reached, each process falls
-back to a limit in its own memory rather than letting searches through unlimited.
+so parallel hits on several replicas never lose a count. A process claims counts in blocks of at
+most 1/64 of what is left in the window and spends them locally, so a client far from its limit
+costs no NATS round trip per search, and near the limit (or under 128 a window) blocks are of one.
+Keys hold a keyed hash of the address, never the address, and expire with their window. While
+NATS cannot be reached, each process falls back to a limit in its own memory rather than letting
+searches through unlimited.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import time
@@ -26,6 +30,7 @@ from nats.js.kv import KeyValue
 log = structlog.get_logger("harbour.gateway.ratelimit")
 
 CAS_ATTEMPTS = 8
+SHARE = 64  # a claim takes at most this fraction of what is left, so idle claims strand little
 
 
 class SearchLimiter:
@@ -46,6 +51,11 @@ class SearchLimiter:
         self.nats, self.bucket, self.replicas = nats, bucket, replicas
         self.salt, self.clock = salt.encode(), clock
         self._kv: KeyValue | None = None
+        # Counts claimed in NATS and not yet spent here, and one claim at a time per key, for
+        # the current window only.
+        self._window = -1
+        self._credit: dict[str, int] = {}
+        self._claims: dict[str, asyncio.Lock] = {}
 
     @property
     def window(self) -> int:
@@ -90,24 +100,50 @@ class SearchLimiter:
         return f"{digest}.{int(now // self.window)}"
 
     async def _hit(self, kv: KeyValue, client: str) -> bool:
-        key = self.key(client, self.clock())
+        now = self.clock()
+        window = int(now // self.window)
+        if window != self._window:
+            self._window, self._credit, self._claims = window, {}, {}
+        key = self.key(client, now)
+        if self._spend(key):
+            return True
+        claim = self._claims.setdefault(key, asyncio.Lock())
+        async with claim:
+            if self._spend(key):  # another search of this process claimed a block meanwhile
+                return True
+            block = await self._claim(kv, key)
+            if block == 0:
+                return False
+            self._credit[key] = self._credit.get(key, 0) + block - 1
+            return True
+
+    def _spend(self, key: str) -> bool:
+        left = self._credit.get(key, 0)
+        if left > 0:
+            self._credit[key] = left - 1
+        return left > 0
+
+    async def _claim(self, kv: KeyValue, key: str) -> int:
+        """Adds a block of counts to the shared counter; how many, 0 once the window is full."""
         limit = self.item.amount
         for _ in range(CAS_ATTEMPTS):
             try:
                 entry = await kv.get(key)
             except KeyNotFoundError:
+                block = max(1, limit // SHARE)
                 try:
-                    await kv.create(key, b"1")
-                    return True
+                    await kv.create(key, str(block).encode())
+                    return block
                 except KeyWrongLastSequenceError:
                     continue  # another replica counted first: read again
             count = int(entry.value or b"0")
             if count >= limit:
-                return False
+                return 0
+            block = max(1, (limit - count) // SHARE)
             try:
-                await kv.update(key, str(count + 1).encode(), last=entry.revision)
-                return True
+                await kv.update(key, str(count + block).encode(), last=entry.revision)
+                return block
             except KeyWrongLastSequenceError:
                 continue
         # Contended beyond reason: one client hitting very hard. Refusing is the safe answer.
-        return False
+        return 0

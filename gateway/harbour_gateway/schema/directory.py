@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable
 from typing import Annotated, Any
 
 import strawberry
@@ -34,6 +35,7 @@ from harbour_gateway.schema.search_arguments import (
     search_params,
     too_long,
 )
+from harbour_gateway.schema.selection import selected
 from harbour_gateway.schema.travel import NearbyOrder, TravelMode, travel_mode
 
 
@@ -77,117 +79,176 @@ class OpeningHours:
     description: str | None
 
 
+# The record key each Service field reads; a list that selects one its records lack loads them.
+SERVICE_KEYS = {
+    "name": "name",
+    "description": "description",
+    "status": "status",
+    "categories": "categories",
+    "fees": "fees_description",
+    "applicationProcess": "application_process",
+    "eligibility": "eligibility",
+    "acceptingReferrals": "intake",
+    "waitlistWeeks": "intake",
+    "intakeUpdatedAt": "intake",
+    "referralPathway": "referral_pathway",
+    "lastVerified": "assured_date",
+    "version": "version",
+    "organization": "organization_id",
+}
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+async def _opening_hours(root: Service, info: Info) -> list[OpeningHours]:
+    schedules = root.record.get("schedules")
+    if schedules is None:
+        full = await _get(info, f"/services/{segment(root.id)}", {"locale": root.locale or "en"})
+        schedules = full.get("schedules") or []
+    return [
+        OpeningHours(
+            days=s.get("byday"),
+            opens_at=s.get("opens_at"),
+            closes_at=s.get("closes_at"),
+            description=s.get("description"),
+        )
+        for s in schedules
+    ]
+
+
 @strawberry.type(description="A service a partner offers; fields load from the directory on use.")
 class Service:
+    # Plain attributes, filled once per object by `services()`: no resolver runs per field.
     id: strawberry.ID
+    name: str
+    description: str | None
+    status: str | None = strawberry.field(
+        description="active, inactive, defunct or temporarily closed"
+    )
+    categories: list[str] = strawberry.field(
+        description="Category codes, e.g. legal.protection-claim"
+    )
+    fees: str | None = strawberry.field(description="What it costs, in words")
+    application_process: str | None = strawberry.field(description="How to apply, in words")
+    eligibility: JSON | None = strawberry.field(
+        description="Who may use it: immigration status, age, gender, documents"
+    )
+    accepting_referrals: bool | None = strawberry.field(
+        description="Whether it takes referrals now (null when unknown)"
+    )
+    waitlist_weeks: int | None = strawberry.field(
+        description="Weeks a new client waits, where the partner says"
+    )
+    intake_updated_at: str | None = strawberry.field(
+        description="When the partner last updated its intake figures"
+    )
+    referral_pathway: ReferralPathway | None
+    last_verified: str | None = strawberry.field(
+        description="When the listing was last checked with the partner"
+    )
+    version: int | None = strawberry.field(description="The listing's version, for change tracking")
+    opening_hours: list[OpeningHours] = strawberry.field(
+        resolver=_opening_hours, description="Weekly opening hours (from the full listing)"
+    )
+    organization: Organization | None = None
     record: strawberry.Private[dict[str, Any]]
-    full: strawberry.Private[bool] = False
     locale: strawberry.Private[str | None] = None
 
-    async def _field(self, info: Info, name: str) -> Any:
-        if name in self.record or self.full:
-            return self.record.get(name)
-        loaded = await info.context.loaders.services(self.locale).load(str(self.id))
-        if loaded is not None:
-            self.record = {**loaded, **self.record}
-        return self.record.get(name)
-
-    @strawberry.field
-    async def name(self, info: Info) -> str:
-        return str(await self._field(info, "name") or "")
-
-    @strawberry.field
-    async def description(self, info: Info) -> str | None:
-        value = await self._field(info, "description")
-        return None if value is None else str(value)
-
-    @strawberry.field(description="active, inactive, defunct or temporarily closed")
-    async def status(self, info: Info) -> str | None:
-        value = await self._field(info, "status")
-        return None if value is None else str(value)
-
-    @strawberry.field(description="Category codes, e.g. legal.protection-claim")
-    async def categories(self, info: Info) -> list[str]:
-        return list(await self._field(info, "categories") or [])
-
-    @strawberry.field(description="What it costs, in words")
-    async def fees(self, info: Info) -> str | None:
-        value = await self._field(info, "fees_description")
-        return None if value is None else str(value)
-
-    @strawberry.field(description="How to apply, in words")
-    async def application_process(self, info: Info) -> str | None:
-        value = await self._field(info, "application_process")
-        return None if value is None else str(value)
-
-    @strawberry.field(description="Who may use it: immigration status, age, gender, documents")
-    async def eligibility(self, info: Info) -> JSON | None:
-        return await self._field(info, "eligibility")
-
-    @strawberry.field(description="Whether it takes referrals now (null when unknown)")
-    async def accepting_referrals(self, info: Info) -> bool | None:
-        intake = await self._field(info, "intake") or {}
-        value = intake.get("accepting_referrals")
-        return None if value is None else bool(value)
-
-    @strawberry.field(description="Weeks a new client waits, where the partner says")
-    async def waitlist_weeks(self, info: Info) -> int | None:
-        intake = await self._field(info, "intake") or {}
-        return intake.get("waitlist_weeks")
-
-    @strawberry.field(description="When the partner last updated its intake figures")
-    async def intake_updated_at(self, info: Info) -> str | None:
-        intake = await self._field(info, "intake") or {}
-        return intake.get("updated_at")
-
-    @strawberry.field
-    async def referral_pathway(self, info: Info) -> ReferralPathway | None:
-        pathway = await self._field(info, "referral_pathway")
-        if not pathway:
-            return None
-        return ReferralPathway(
-            method=pathway.get("method"),
-            instructions=pathway.get("instructions"),
-            response_days=pathway.get("response_days"),
+    @staticmethod
+    def of(
+        id: str,
+        record: dict[str, Any],
+        *,
+        locale: str | None = None,
+        organization: Organization | None = None,
+    ) -> Service:
+        """A service from a directory record (as much of it as the query needs)."""
+        intake = record.get("intake") or {}
+        pathway = record.get("referral_pathway")
+        accepting = intake.get("accepting_referrals")
+        version = record.get("version")
+        return Service(
+            id=strawberry.ID(id),
+            name=str(record.get("name") or ""),
+            description=_text(record.get("description")),
+            status=_text(record.get("status")),
+            categories=list(record.get("categories") or []),
+            fees=_text(record.get("fees_description")),
+            application_process=_text(record.get("application_process")),
+            eligibility=record.get("eligibility"),
+            accepting_referrals=None if accepting is None else bool(accepting),
+            waitlist_weeks=intake.get("waitlist_weeks"),
+            intake_updated_at=intake.get("updated_at"),
+            referral_pathway=ReferralPathway(
+                method=pathway.get("method"),
+                instructions=pathway.get("instructions"),
+                response_days=pathway.get("response_days"),
+            )
+            if pathway
+            else None,
+            last_verified=_text(record.get("assured_date")),
+            version=None if version is None else int(version),
+            organization=organization,
+            record=record,
+            locale=locale,
         )
 
-    @strawberry.field(description="When the listing was last checked with the partner")
-    async def last_verified(self, info: Info) -> str | None:
-        value = await self._field(info, "assured_date")
-        return None if value is None else str(value)
 
-    @strawberry.field(description="The listing's version, for change tracking")
-    async def version(self, info: Info) -> int | None:
-        value = await self._field(info, "version")
-        return None if value is None else int(value)
+def _lacks(fields: set[str], record: dict[str, Any]) -> bool:
+    """Whether `record` misses a key one of the selected fields reads."""
+    return any(SERVICE_KEYS[f] not in record for f in fields if f in SERVICE_KEYS)
 
-    @strawberry.field(description="Weekly opening hours (from the full listing)")
-    async def opening_hours(self, info: Info) -> list[OpeningHours]:
-        schedules = self.record.get("schedules")
-        if schedules is None:
-            full = await _get(
-                info, f"/services/{segment(self.id)}", {"locale": self.locale or "en"}
-            )
-            schedules = full.get("schedules") or []
-        return [
-            OpeningHours(
-                days=s.get("byday"),
-                opens_at=s.get("opens_at"),
-                closes_at=s.get("closes_at"),
-                description=s.get("description"),
-            )
-            for s in schedules
-        ]
 
-    @strawberry.field
-    async def organization(self, info: Info) -> Organization | None:
-        org_id = await self._field(info, "organization_id")
-        if org_id is None:
-            org_id = (self.record.get("organization") or {}).get("id")
-        if org_id is None:
-            return None
-        record = await info.context.loaders.organizations(self.locale).load(str(org_id))
-        return Organization.of(record) if record else None
+def _organization_id(record: dict[str, Any]) -> str | None:
+    org_id = record.get("organization_id")
+    if org_id is None:
+        org_id = (record.get("organization") or {}).get("id")
+    return None if org_id is None else str(org_id)
+
+
+async def directory_batch(
+    pending: Awaitable[list[dict[str, Any] | None]],
+) -> list[dict[str, Any] | None]:
+    """A batch of directory records; an outage is the directory's, named as such."""
+    try:
+        return await pending
+    except DownstreamError as exc:
+        raise outage(exc) from exc
+
+
+async def services(
+    info: Info,
+    items: list[tuple[str, dict[str, Any]]],
+    fields: set[str],
+    *,
+    locale: str | None = None,
+    full: bool = False,
+) -> list[Service]:
+    """Services from (id, record on hand), with one batch of loads for what `fields` need."""
+    loaders = info.context.loaders
+    records = [record for _, record in items]
+    if not full and fields:
+        missing = [i for i, record in enumerate(records) if _lacks(fields, record)]
+        if missing:
+            ids = [items[i][0] for i in missing]
+            loaded = await directory_batch(loaders.services(locale).load_many(ids))
+            for i, found in zip(missing, loaded, strict=True):
+                if found is not None:
+                    records[i] = {**found, **records[i]}
+    organizations: list[Organization | None] = [None] * len(records)
+    if "organization" in fields:
+        org_ids = [_organization_id(record) for record in records]
+        wanted = [o for o in org_ids if o is not None]
+        loaded = await directory_batch(loaders.organizations(locale).load_many(wanted))
+        # One object per organisation: a page of one partner's services shares it.
+        by_id = {o: Organization.of(f) if f else None for o, f in zip(wanted, loaded, strict=True)}
+        organizations = [None if o is None else by_id[o] for o in org_ids]
+    return [
+        Service.of(id, record, locale=locale, organization=organization)
+        for (id, _), record, organization in zip(items, records, organizations, strict=True)
+    ]
 
 
 @strawberry.type(description="A district of Hong Kong.")
@@ -241,25 +302,14 @@ class NearbyService:
         return self.place.transportation or self.place.address
 
     @staticmethod
-    def of(item: dict[str, Any], locale: str) -> NearbyService:
-        """A search result from the directory's service_at_locations item."""
+    def of(item: dict[str, Any], service: Service) -> NearbyService:
+        """A search result from the directory's service_at_locations item and its service."""
         location = item.get("location") or {}
         addresses = location.get("addresses") or []
         district = item.get("district") or {}
-        card = item["service"]
         return NearbyService(
             id=strawberry.ID(item["id"]),
-            service=Service(
-                id=strawberry.ID(card["id"]),
-                record={
-                    "name": card.get("name"),
-                    "description": card.get("description"),
-                    "status": card.get("status"),
-                    "categories": item.get("categories"),
-                    "organization_id": (card.get("organization") or {}).get("id"),
-                },
-                locale=locale,
-            ),
+            service=service,
             place=Place(
                 name=location.get("name") or "",
                 latitude=location.get("latitude"),
@@ -335,6 +385,18 @@ OrganizationResult = Annotated[Organization | NotFound, strawberry.union("Organi
 ServiceChange = Annotated[
     Service | NotFound | Forbidden | ValidationProblem, strawberry.union("ServiceChange")
 ]
+
+
+def _card(item: dict[str, Any]) -> dict[str, Any]:
+    """What a search result tells of its service (more loads only if the query asks)."""
+    card = item["service"]
+    return {
+        "name": card.get("name"),
+        "description": card.get("description"),
+        "status": card.get("status"),
+        "categories": item.get("categories"),
+        "organization_id": (card.get("organization") or {}).get("id"),
+    }
 
 
 async def _get(info: Info, path: str, params: dict[str, str] | None = None) -> Any:
@@ -416,9 +478,15 @@ class DirectoryQuery:
                 return problem
             raise outage(exc) from exc
         items = data["contents"][skip:]
+        found = await services(
+            info,
+            [(item["service"]["id"], _card(item)) for item in items],
+            selected(info, "edges", "node", "service"),
+            locale=locale,
+        )
         edges = [
-            Edge(cursor=offset_cursor(start + i), node=NearbyService.of(item, locale))
-            for i, item in enumerate(items)
+            Edge(cursor=offset_cursor(start + i), node=NearbyService.of(item, service))
+            for i, (item, service) in enumerate(zip(items, found, strict=True))
         ]
         total = int(data["total_items"])
         return NearbyServices(
@@ -438,9 +506,10 @@ class DirectoryQuery:
         record = await _one(info, f"/services/{segment(id)}", locale)
         if isinstance(record, NotFound):
             return record
-        return Service(
-            id=strawberry.ID(record["id"]), record=record, full=True, locale=locale or None
+        (found,) = await services(
+            info, [(record["id"], record)], selected(info), locale=locale or None, full=True
         )
+        return found
 
     @strawberry.field(description="One organisation (public).")
     async def organization(
@@ -498,7 +567,9 @@ async def _change(info: Info, method: str, path: str, body: Any) -> ServiceChang
         if isinstance(problem, NotFound | Forbidden | ValidationProblem):
             return problem
         return ValidationProblem(code=problem.code, message=problem.message, fields=[])
-    return Service(id=strawberry.ID(record.get("id") or path.split("/")[2]), record=record)
+    service_id = record.get("id") or path.split("/")[2]
+    (found,) = await services(info, [(service_id, record)], selected(info))
+    return found
 
 
 @strawberry.type

@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import AsyncGenerator
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -16,7 +17,7 @@ from harbour_gateway.live import E, Listener
 from harbour_gateway.permissions import PartnerStaff, SignedIn
 from harbour_gateway.problems import outage
 from harbour_gateway.schema.notifications import Notification
-from harbour_gateway.schema.referrals import Referral
+from harbour_gateway.schema.referrals import Referral, referrals
 from harbour_kit.contracts import InboxChangedV3, ReferralTransitioned
 from harbour_kit.contracts.vocabulary import Status
 
@@ -51,19 +52,20 @@ class InboxChange:
 
     @strawberry.field(description="The referral as it is now")
     async def referral(self, info: Info) -> Referral | None:
-        return await _referral(info, str(self.referral_id))
+        record = await _referral(info, str(self.referral_id))
+        return None if record is None else (await referrals(info, [record]))[0]
 
 
-async def _referral(info: Info, referral_id: str) -> Referral | None:
+async def _referral(info: Info, referral_id: str) -> dict[str, Any] | None:
     try:
-        record = await info.context.downstream.get(
+        record: dict[str, Any] = await info.context.downstream.get(
             "referrals", f"/referrals/{segment(referral_id)}", token=info.context.token
         )
     except DownstreamError as exc:
         if exc.status >= 500:
             raise outage(exc) from exc
         return None
-    return Referral.of(record)
+    return record
 
 
 async def _next(info: Info, listener: Listener[E]) -> E:
@@ -106,7 +108,7 @@ class Subscription:
                 current = await _referral(info, referral_id)
                 if current is None:
                     return  # no longer open to this subscriber
-                yield current
+                yield (await referrals(info, [current]))[0]
 
     @strawberry.subscription(
         description="Referrals sent to my organisation: new ones and every change.",

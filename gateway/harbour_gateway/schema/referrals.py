@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Annotated, Any
 
@@ -21,7 +22,7 @@ from harbour_gateway.problems import (
     outage,
     typed,
 )
-from harbour_gateway.schema.directory import Organization, Service
+from harbour_gateway.schema.directory import Organization, Service, directory_batch, services
 from harbour_gateway.schema.referral_inputs import (
     ClaimantInput,
     ConsentInput,
@@ -29,10 +30,16 @@ from harbour_gateway.schema.referral_inputs import (
     ReferralInput,
 )
 from harbour_gateway.schema.relay import Connection, Edge, PageInfo
+from harbour_gateway.schema.selection import selected
 from harbour_kit.contracts.vocabulary import HoldReason, RejectReason
 
 # Sent on as an HTTP header: visible ASCII only, as long as the referrals service keeps.
 IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,200}")
+# The organisation fields of a referral and the record key holding each one's id.
+ORGANIZATION_FIELDS = (
+    ("referrerOrganization", "referrer_organization_id"),
+    ("recipientOrganization", "recipient_organization_id"),
+)
 
 
 # The reasons' GraphQL enums are the lifecycle's own codes, by member name.
@@ -83,10 +90,22 @@ class Referral:
     outcome: str | None
     side: str | None = strawberry.field(description="referrer or recipient: your side of it")
     allowed_actions: list[str] = strawberry.field(description="What you may do next")
+    # Filled by `referrals()` in batches, as the query selects them: no resolver per row.
+    service: Service = strawberry.field(description="The service it was sent to")
+    candidates: list[Service] = strawberry.field(description="Services to try next, in order")
+    referrer_organization: Organization | None = None
+    recipient_organization: Organization | None = None
     record: strawberry.Private[dict[str, Any]]
 
     @staticmethod
-    def of(record: dict[str, Any]) -> Referral:
+    def of(
+        record: dict[str, Any],
+        *,
+        service: Service,
+        candidates: list[Service],
+        referrer_organization: Organization | None = None,
+        recipient_organization: Organization | None = None,
+    ) -> Referral:
         """A referral from the referrals service's view of it."""
         return Referral(
             id=strawberry.ID(record["id"]),
@@ -109,32 +128,12 @@ class Referral:
             outcome=record.get("outcome"),
             side=record.get("side"),
             allowed_actions=list(record.get("allowed_actions") or []),
+            service=service,
+            candidates=candidates,
+            referrer_organization=referrer_organization,
+            recipient_organization=recipient_organization,
             record=record,
         )
-
-    @strawberry.field(description="The service it was sent to")
-    def service(self) -> Service:
-        return Service(id=strawberry.ID(self.record["service_id"]), record={})
-
-    @strawberry.field(description="Services to try next, in order")
-    def candidates(self) -> list[Service]:
-        return [
-            Service(id=strawberry.ID(s), record={}) for s in self.record.get("candidates") or []
-        ]
-
-    @strawberry.field
-    async def referrer_organization(self, info: Info) -> Organization | None:
-        found = await info.context.loaders.organizations().load(
-            self.record["referrer_organization_id"]
-        )
-        return Organization.of(found) if found else None
-
-    @strawberry.field
-    async def recipient_organization(self, info: Info) -> Organization | None:
-        found = await info.context.loaders.organizations().load(
-            self.record["recipient_organization_id"]
-        )
-        return Organization.of(found) if found else None
 
     @strawberry.field(description="Every step so far")
     async def history(self, info: Info) -> list[HistoryEntry]:
@@ -245,6 +244,49 @@ async def _get(info: Info, path: str, params: dict[str, str] | None = None) -> A
         ) from exc
 
 
+async def referrals(info: Info, records: list[dict[str, Any]], *path: str) -> list[Referral]:
+    """Referrals with the services and organisations the query selects at `path`, in batches."""
+    fields = selected(info, *path)
+    org_ids = [
+        str(record[key])
+        for record in records
+        for name, key in ORGANIZATION_FIELDS
+        if name in fields and record.get(key) is not None
+    ]
+    # Asked for before the services, so both batches go out together.
+    organizations = info.context.loaders.organizations()
+    pending_orgs = asyncio.ensure_future(organizations.load_many(org_ids)) if org_ids else None
+    if pending_orgs is not None:  # its failure is read below, or dropped if services failed
+        pending_orgs.add_done_callback(lambda f: f.cancelled() or f.exception())
+    wanted = selected(info, *path, "service") if "service" in fields else set()
+    service_list = await services(info, [(str(r["service_id"]), {}) for r in records], wanted)
+    picks = [[str(c) for c in r.get("candidates") or []] for r in records]
+    flat: list[tuple[str, dict[str, Any]]] = (
+        [(c, {}) for cs in picks for c in cs] if "candidates" in fields else []
+    )
+    candidate_list = iter(await services(info, flat, selected(info, *path, "candidates")))
+    orgs: dict[str, Organization | None] = {}
+    if pending_orgs is not None:
+        loaded = await directory_batch(pending_orgs)
+        orgs = {o: Organization.of(f) if f else None for o, f in zip(org_ids, loaded, strict=True)}
+    return [
+        Referral.of(
+            record,
+            service=service,
+            candidates=[next(candidate_list) for _ in cs] if flat else [],
+            referrer_organization=orgs.get(str(record.get("referrer_organization_id"))),
+            recipient_organization=orgs.get(str(record.get("recipient_organization_id"))),
+        )
+        for record, service, cs in zip(records, service_list, picks, strict=True)
+    ]
+
+
+async def _referral(info: Info, record: dict[str, Any]) -> Referral:
+    """One referral, with what the query selects below the current field."""
+    (referral,) = await referrals(info, [record])
+    return referral
+
+
 async def _list(
     info: Info, box: str, filter: ReferralFilter | None, first: int, after: str | None
 ) -> Referrals:
@@ -254,7 +296,8 @@ async def _list(
     if after:
         params["cursor"] = after
     data = await _get(info, "/referrals", params)
-    edges = [Edge(cursor=r["cursor"], node=Referral.of(r)) for r in data["items"]]
+    nodes = await referrals(info, data["items"], "edges", "node")
+    edges = [Edge(cursor=r["cursor"], node=n) for r, n in zip(data["items"], nodes, strict=True)]
     return Referrals(
         edges=edges,
         page_info=PageInfo(
@@ -286,9 +329,10 @@ async def _referral_change(
     info: Info, path: str, body: Any = None, *, version: int | None = None, key: str | None = None
 ) -> ReferralChange:
     try:
-        return Referral.of(await _write(info, path, body, version=version, idempotency_key=key))
+        record = await _write(info, path, body, version=version, idempotency_key=key)
     except DownstreamError as exc:
         return typed(exc, hide_existence=True)
+    return await _referral(info, record)
 
 
 def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
@@ -331,7 +375,7 @@ class ReferralsQuery:
             if isinstance(problem, Forbidden):
                 return problem
             return Forbidden(code=problem.code, message=problem.message)
-        return Referral.of(record)
+        return await _referral(info, record)
 
     @strawberry.field(
         description="A claimant's consents (your organisation's claimants).",

@@ -20,8 +20,9 @@ from harbour_gateway.problems import (
     outage,
     typed,
 )
-from harbour_gateway.schema.directory import Service
+from harbour_gateway.schema.directory import Service, services
 from harbour_gateway.schema.relay import Connection, Edge, PageInfo
+from harbour_gateway.schema.selection import selected
 
 MAX_URL = 500  # the notifications service stores at most this many characters
 MAX_DESCRIPTION = 200  # likewise for an endpoint's description
@@ -273,7 +274,7 @@ class WebhooksQuery:
         if principal is None or principal.org_id is None:
             return []
         locale = locale or info.context.locale
-        found: list[Service] = []
+        found: list[tuple[str, dict[str, Any]]] = []
         for number in range(1, MAX_LISTING_PAGES + 1):
             try:
                 data = await info.context.downstream.get(
@@ -289,13 +290,10 @@ class WebhooksQuery:
                 )
             except DownstreamError as exc:
                 raise outage(exc) from exc
-            found += [
-                Service(id=strawberry.ID(item["id"]), record=item, locale=locale)
-                for item in data["contents"]
-            ]
+            found += [(item["id"], item) for item in data["contents"]]
             if data.get("last_page", True):
                 break
-        return found
+        return await services(info, found, selected(info), locale=locale)
 
 
 @strawberry.type
