@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel, col, func, select
@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from harbour_kit.contracts import ServiceUpserted
 from harbour_kit.events import Envelope, Handler, PermanentEventError
+from harbour_kit.events.consumer import BatchHandler
 
 
 class ProbeModel(SQLModel, registry=registry()):
@@ -33,6 +34,8 @@ class Behaviour:
     failing: bool = False
     poison: bool = False
     calls: int = 0
+    refused: set[str] = field(default_factory=set)  # listings whose events are poison
+    batches: list[int] = field(default_factory=list)  # events per call of a batch handler
 
 
 def handler_for(behaviour: Behaviour) -> Handler:
@@ -49,6 +52,24 @@ def handler_for(behaviour: Behaviour) -> Handler:
             raise RuntimeError("read model store unavailable")
 
     return on_service_upserted
+
+
+def batch_handler_for(behaviour: Behaviour) -> BatchHandler:
+    """A batch handler that records an effect per event; a refused listing's event is poison."""
+
+    async def on_services_upserted(session: AsyncSession, envelopes: list[Envelope]) -> None:
+        behaviour.batches.append(len(envelopes))
+        for envelope in envelopes:
+            behaviour.calls += 1
+            event = ServiceUpserted.model_validate(envelope.data)
+            session.add(Effect(event_id=envelope.id, service_id=event.service_id))
+            if event.service_id in behaviour.refused:
+                raise PermanentEventError("listing refers to an unknown organisation")
+        await session.flush()
+        if behaviour.failing:
+            raise RuntimeError("read model store unavailable")
+
+    return BatchHandler(on_services_upserted)
 
 
 async def effects(session: AsyncSession) -> list[Effect]:

@@ -22,14 +22,21 @@ from harbour_kit.auth import Principal, Role
 from harbour_kit.contracts import ServiceUpserted
 from harbour_kit.db import execute
 from harbour_kit.events import Envelope, EventContract
-from harbour_kit.events.consumer import apply_once
+from harbour_kit.events.consumer import BatchHandler, apply_many, apply_once
 from harbour_kit.events.envelope import nats_subject
 from harbour_kit.events.registry import ContractViolation
 from harbour_kit.events.streams import stream_name
 from harbour_kit.service import Service
 from harbour_kit.settings import ServiceSettings
 from tests.conftest import Databases, Keys, Mint, Running, StartService, bearer, eventually
-from tests.kit.probe import Behaviour, ProbeModel, effect_count, effects, handler_for
+from tests.kit.probe import (
+    Behaviour,
+    ProbeModel,
+    batch_handler_for,
+    effect_count,
+    effects,
+    handler_for,
+)
 
 ORG = "0e8f1a52-0000-4000-8000-00000000aaaa"
 ADMIN = Principal(sub="t", org_id=ORG, roles=frozenset({Role.ORG_ADMIN}))
@@ -55,8 +62,15 @@ async def start_probe(
 ) -> AsyncIterator[StartProbe]:
     started: list[Probe] = []
 
-    async def _start(backend: str, database_url: str | None = None) -> Probe:
-        behaviour = Behaviour()
+    async def _start(
+        backend: str,
+        database_url: str | None = None,
+        *,
+        batched: bool = False,
+        behaviour: Behaviour | None = None,
+    ) -> Probe:
+        behaviour = behaviour or Behaviour()
+        handler = batch_handler_for(behaviour) if batched else handler_for(behaviour)
         settings = ServiceSettings(
             service_name="probe",
             database_url=database_url or await databases.empty(backend),
@@ -71,7 +85,7 @@ async def start_probe(
             settings,
             ProbeModel.metadata,
             produces=False,
-            consumes={"directory": {ServiceUpserted.event_type: handler_for(behaviour)}},
+            consumes={"directory": {ServiceUpserted.event_type: handler}},
         )
         if database_url is None:
             async with service.engine.begin() as connection:
@@ -243,6 +257,95 @@ async def test_a_message_redelivered_after_a_lost_ack_has_one_effect(
     )
     assert await eventually(lambda: _handled(restarted, "duplicate", 1), within=20)
     assert await restarted.effect_count() == 1
+    assert restarted.behaviour.calls == 0
+
+
+def _upserted() -> Envelope:
+    """A new listing event, as the directory publishes it."""
+    return Envelope.wrap(
+        ServiceUpserted(
+            service_id=str(uuid.uuid4()),
+            organization_id=ORG,
+            name="Clinic",
+            status="active",
+            accepting_referrals=True,
+            version=1,
+        ),
+        source="/harbour/directory",
+    )
+
+
+async def _queued_while_stopped(
+    probe: Probe, nats_url: str, namespace: str, envelopes: list[Envelope]
+) -> str:
+    """Stops the probe once its durable exists, then publishes: the events wait together.
+
+    The first envelope goes twice (distinct `Nats-Msg-Id`s), as a republish after a crash does.
+    Returns the probe's database URL for a restart.
+    """
+    client = await nats.connect(nats_url)
+    try:
+        js = client.jetstream()
+        stream = stream_name(namespace, "directory")
+        await eventually(lambda: _consumer_exists(js, stream, "probe"))
+        await probe.service.stop()
+        subject = nats_subject(ServiceUpserted.event_type, namespace)
+        for envelope in [*envelopes, envelopes[0]]:
+            headers = envelope.headers() | {"Nats-Msg-Id": str(uuid.uuid4())}
+            await js.publish(subject, envelope.body(), headers=headers)
+    finally:
+        await client.close()
+    return probe.service.engine.url.render_as_string(hide_password=False)
+
+
+async def test_a_batch_that_fails_is_applied_one_by_one_with_one_effect_each(
+    start_probe: StartProbe, backend: str, nats_url: str, namespace: str
+) -> None:
+    probe = await start_probe(backend, batched=True)
+    envelopes = [_upserted() for _ in range(5)]
+    url = await _queued_while_stopped(probe, nats_url, namespace, envelopes)
+    poison = ServiceUpserted.model_validate(envelopes[2].data).service_id
+    behaviour = Behaviour(refused={poison})
+
+    restarted = await start_probe(backend, database_url=url, batched=True, behaviour=behaviour)
+    assert await eventually(lambda: _handled(restarted, "duplicate", 1), within=20)
+    assert await _handled(restarted, "applied", 4)
+    assert await _handled(restarted, "terminated", 1)
+    assert max(behaviour.batches) > 1  # they came as a batch, which the poison event failed
+    async with restarted.service.factory() as session:
+        applied = sorted(e.event_id for e in await effects(session))
+    assert applied == sorted(e.id for i, e in enumerate(envelopes) if i != 2)
+
+
+async def test_a_batch_redelivered_after_a_lost_ack_has_one_effect_per_event(
+    start_probe: StartProbe, backend: str, nats_url: str, namespace: str
+) -> None:
+    probe = await start_probe(backend, batched=True)
+    envelopes = [_upserted() for _ in range(4)]
+    url = await _queued_while_stopped(probe, nats_url, namespace, envelopes)
+    client = await nats.connect(nats_url)
+    try:
+        subscription = await client.jetstream().pull_subscribe_bind(
+            durable="probe", stream=stream_name(namespace, "directory")
+        )
+        messages = await subscription.fetch(5, timeout=10)
+        while len(messages) < 5:
+            messages += await subscription.fetch(5 - len(messages), timeout=10)
+        fetched = [Envelope.from_message(m.headers, m.data) for m in messages]
+        consumer = probe.service.consumers[0]
+        handler = consumer.handlers[ServiceUpserted.event_type]
+        assert isinstance(handler, BatchHandler)
+        async with probe.service.uow() as session:
+            ran = await apply_many(session, probe.service.tables, "probe", fetched, handler)
+        assert ran == [True, True, True, True, False]  # the repeat of the first ran once
+        # The worker dies here: committed, never acknowledged.
+    finally:
+        await client.close()
+    assert probe.behaviour.batches == [4]
+
+    restarted = await start_probe(backend, database_url=url, batched=True)
+    assert await eventually(lambda: _handled(restarted, "duplicate", 5), within=20)
+    assert await restarted.effect_count() == 4
     assert restarted.behaviour.calls == 0
 
 

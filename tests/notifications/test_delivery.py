@@ -534,3 +534,39 @@ async def test_each_side_hears_the_other_organisations_name(
     await eventually(both_told, within=30)
     assert str(clinic["name"]) in text_to("worker@casework.example")  # "… has accepted"
     assert str(casework["name"]) in text_to("staff@clinic.example")  # "… from …"
+
+
+async def test_mail_after_the_mail_server_restarted_goes_out_once_on_a_new_connection(
+    start_service: StartService, mint: Mint
+) -> None:
+    box = Mailbox()
+    port = free_port()
+    controller = Controller(box, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        referrals = await start_service("referrals")
+        notifications = await start_service(
+            "notifications", smtp_port=port, delivery_backoff=0.2, delivery_poll_interval=0.05
+        )
+        stack = Stack(await make_world(referrals, mint), notifications, box)
+        await profile(stack, stack.world.partner, email="staff@partner.example")
+        first = await stack.world.referral()
+
+        async def mailed(reference: str) -> list[Message]:
+            return about(box, reference)
+
+        await eventually(lambda: mailed(first["reference"]))
+        # The connection the sender keeps open dies with the server; a new server takes over.
+        controller.stop()
+        controller = Controller(box, hostname="127.0.0.1", port=port)
+        controller.start()
+        second = await stack.world.referral()
+        await eventually(lambda: mailed(second["reference"]))
+        await after_a_marker(stack, lambda marker: len(about(box, marker)) == 1)
+        assert [len(about(box, r["reference"])) for r in (first, second)] == [1, 1]
+        deliveries = (
+            await notifications.client.get("/deliveries", headers=stack.world.partner_admin)
+        ).json()["items"]
+        assert {(d["status"], d["attempts"]) for d in deliveries} == {("sent", 1)}
+    finally:
+        controller.stop()

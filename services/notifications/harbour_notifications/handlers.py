@@ -6,7 +6,7 @@ A handler runs in the consumer's transaction, and the event's id is part of ever
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import col, select
@@ -22,6 +22,7 @@ from harbour_kit.contracts import (
     ServiceUpsertedV2,
 )
 from harbour_kit.events import Envelope, Handler
+from harbour_kit.events.consumer import BatchHandler
 from harbour_notifications.deliveries import service as deliveries
 from harbour_notifications.inbox import service as inbox
 from harbour_notifications.models import Listing
@@ -57,19 +58,6 @@ async def on_listing(session: AsyncSession, envelope: Envelope) -> None:
         kind="listing.published" if event.version == 1 else "listing.updated",
         facts={"service_name": event.name},
     )
-
-
-async def _organization_name(session: AsyncSession, organization_id: str) -> str:
-    """An organisation's public name, from any of its listings ("" when none is known)."""
-    found = (
-        await session.exec(
-            select(Listing.organization_name).where(
-                Listing.organization_id == organization_id,
-                col(Listing.organization_name).is_not(None),
-            )
-        )
-    ).first()
-    return found or ""
 
 
 async def on_capacity(session: AsyncSession, envelope: Envelope) -> None:
@@ -118,54 +106,83 @@ async def on_report(session: AsyncSession, envelope: Envelope) -> None:
     )
 
 
-async def on_referral(session: AsyncSession, envelope: Envelope) -> None:
-    """Inbox items, e-mails, SMS and webhooks for one referral transition."""
-    event = ReferralTransitioned.model_validate(envelope.data)
-    listing = await session.get(Listing, event.service_id)
-    recipient_name = (
-        listing.organization_name
-        if listing and listing.organization_name
-        else await _organization_name(session, event.recipient_organization_id)
+async def on_referrals(session: AsyncSession, envelopes: list[Envelope]) -> None:
+    """Inbox items, e-mails, SMS and webhooks for referral transitions, many at once."""
+    events = [(e.id, ReferralTransitioned.model_validate(e.data)) for e in envelopes]
+    services = {event.service_id for _, event in events}
+    organizations = {
+        o for _, e in events for o in (e.recipient_organization_id, e.referrer_organization_id)
+    }
+    listings = await _listings(session, services)
+    names = await _organization_names(session, organizations)
+    reaches: list[Reach] = []
+    for event_id, event in events:
+        listing = listings.get(event.service_id)
+        recipient_name = (
+            listing.organization_name
+            if listing and listing.organization_name
+            else names.get(event.recipient_organization_id, "")
+        )
+        for route in deliveries.routes(event):
+            recipient = route.side == "recipient"
+            # Each side hears the other organisation's name.
+            other = names.get(event.referrer_organization_id, "") if recipient else recipient_name
+            reaches.append(
+                Reach(
+                    event_id=event_id,
+                    kind=route.kind,
+                    organization_id=(
+                        event.recipient_organization_id
+                        if recipient
+                        else event.referrer_organization_id
+                    ),
+                    roles=PARTNER if recipient else REFERRER,
+                    referral_id=event.referral_id,
+                    context={
+                        "reference": event.reference,
+                        "service_name": listing.name if listing else "",
+                        "organization_name": other,
+                        "business_status": event.business_status,
+                        "urgency": event.urgency,
+                    },
+                    facts={
+                        "status": event.status,
+                        "service_id": event.service_id,
+                        "occurred_at": event.occurred_at.isoformat(),
+                    },
+                )
+            )
+    await _reach(session=session, reaches=reaches)
+
+
+async def _listings(session: AsyncSession, service_ids: set[str]) -> dict[str, Listing]:
+    """The known listings among `service_ids`, by service id."""
+    rows = await session.exec(
+        select(Listing).where(col(Listing.service_id).in_(sorted(service_ids)))
     )
-    for route in deliveries.routes(event):
-        recipient = route.side == "recipient"
-        # Each side hears the other organisation's name.
-        other = (
-            await _organization_name(session, event.referrer_organization_id)
-            if recipient
-            else recipient_name
+    return {listing.service_id: listing for listing in rows.all()}
+
+
+async def _organization_names(session: AsyncSession, organization_ids: set[str]) -> dict[str, str]:
+    """Organisations' public names, from any of their listings (those without one left out)."""
+    rows = await session.exec(
+        select(Listing.organization_id, Listing.organization_name).where(
+            col(Listing.organization_id).in_(sorted(organization_ids)),
+            col(Listing.organization_name).is_not(None),
         )
-        await _reach(
-            session=session,
-            envelope=envelope,
-            kind=route.kind,
-            organization_id=(
-                event.recipient_organization_id if recipient else event.referrer_organization_id
-            ),
-            roles=PARTNER if recipient else REFERRER,
-            referral_id=event.referral_id,
-            context={
-                "reference": event.reference,
-                "service_name": listing.name if listing else "",
-                "organization_name": other,
-                "business_status": event.business_status,
-                "urgency": event.urgency,
-            },
-            facts={
-                "status": event.status,
-                "service_id": event.service_id,
-                "occurred_at": event.occurred_at.isoformat(),
-            },
-        )
+    )
+    names: dict[str, str] = {}
+    for organization_id, name in rows.all():
+        names.setdefault(organization_id, name or "")
+    return names
 
 
 async def on_deadline(session: AsyncSession, envelope: Envelope) -> None:
     """Reminds the receiving organisation of a referral's near deadline."""
     event = ReferralDeadlineApproaching.model_validate(envelope.data)
     listing = await session.get(Listing, event.service_id)
-    await _reach(
-        session=session,
-        envelope=envelope,
+    reach = Reach(
+        event_id=envelope.id,
         kind="referral.deadline",
         organization_id=event.recipient_organization_id,
         roles=PARTNER,
@@ -181,6 +198,7 @@ async def on_deadline(session: AsyncSession, envelope: Envelope) -> None:
             "occurred_at": event.occurred_at.isoformat(),
         },
     )
+    await _reach(session=session, reaches=[reach])
 
 
 async def _tell_admins(
@@ -206,43 +224,53 @@ async def _tell_admins(
     )
 
 
-async def _reach(
-    *,
-    session: AsyncSession,
-    envelope: Envelope,
-    kind: str,
-    organization_id: str,
-    roles: tuple[str, ...],
-    referral_id: str,
-    context: dict[str, Any],
-    facts: dict[str, Any],
-) -> None:
+@dataclass(frozen=True)
+class Reach:
     """One notification to an organisation's people in `roles`: inbox, channels, webhooks."""
+
+    event_id: str
+    kind: str
+    organization_id: str
+    roles: tuple[str, ...]
+    referral_id: str
+    context: dict[str, Any]
+    facts: dict[str, Any]
+
+
+async def _reach(*, session: AsyncSession, reaches: list[Reach]) -> None:
+    """Inbox items, queued deliveries and webhooks of many notices, in a few statements."""
     runtime = runtime_in(session)
     public_url = runtime.settings.public_url.rstrip("/")
-    context = {**context, "link": f"{public_url}/referrals/{referral_id}"}
-    for role in roles:
-        await inbox.post(
-            session=session,
-            outbox=runtime.outbox,
-            event_id=envelope.id,
-            organization_id=organization_id,
-            role=role,
-            kind=kind,
-            reference=str(context["reference"]),
-            link=f"/referrals/{referral_id}",
-            facts=context,
+    posts: list[inbox.Post] = []
+    told: list[deliveries.Told] = []
+    for reach in reaches:
+        context = {**reach.context, "link": f"{public_url}/referrals/{reach.referral_id}"}
+        posts += [
+            inbox.Post(
+                event_id=reach.event_id,
+                organization_id=reach.organization_id,
+                role=role,
+                kind=reach.kind,
+                reference=str(context["reference"]),
+                link=f"/referrals/{reach.referral_id}",
+                facts=context,
+            )
+            for role in reach.roles
+        ]
+        notice = deliveries.Notice(
+            event_id=reach.event_id,
+            kind=reach.kind,
+            organization_id=reach.organization_id,
+            context=context,
         )
-    notice = deliveries.Notice(
-        event_id=envelope.id, kind=kind, organization_id=organization_id, context=context
-    )
-    await deliveries.tell_people(session=session, notice=notice, roles=roles)
-    payload = {**context, "referral_id": referral_id, **facts}
-    await deliveries.tell_webhooks(session=session, notice=replace(notice, context=payload))
+        payload = {**context, "referral_id": reach.referral_id, **reach.facts}
+        told.append(deliveries.Told(notice=notice, roles=reach.roles, payload=payload))
+    await inbox.post_many(session=session, outbox=runtime.outbox, posts=posts)
+    await deliveries.tell_all(session=session, told=told)
 
 
 HANDLERS: dict[str, Handler] = {
-    ReferralTransitioned.event_type: on_referral,
+    ReferralTransitioned.event_type: BatchHandler(on_referrals),
     ReferralDeadlineApproaching.event_type: on_deadline,
     ServiceUpsertedV2.event_type: on_listing,
     ServiceCapacityChanged.event_type: on_capacity,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -30,14 +31,33 @@ from harbour_kit.observability import Metrics
 log = structlog.get_logger("harbour.consumer")
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+ManyHandler = Callable[[AsyncSession, list[Envelope]], Awaitable[None]]
 DRAIN_WAIT = 0.02  # seconds a drain fetch may wait for the server's first answer
 # Seconds one pull request waits for a message: an idle service wakes rarely, and a pull lost
 # in a NATS restart is asked again soon.
 IDLE_WAIT = 5.0
+# Seconds a batching consumer lets events gather after the first: a transaction per event
+# costs more than the wait.
+BATCH_LINGER = 0.02
 
 
 class PermanentEventError(Exception):
     """The event can never be applied (poison): it is terminated, not retried."""
+
+
+@dataclass(frozen=True)
+class BatchHandler:
+    """A handler that can apply many events of its type in one call (and so one transaction).
+
+    A consumer whose handlers include one applies a fetched run of its events together; any
+    other handler, and a run that fails, goes one event per transaction as before.
+    """
+
+    many: ManyHandler
+
+    async def __call__(self, session: AsyncSession, envelope: Envelope) -> None:
+        """Applies one event."""
+        await self.many(session, [envelope])
 
 
 @dataclass(frozen=True)
@@ -85,6 +105,60 @@ async def apply_once(
         return False
     await handler(session, envelope)
     return True
+
+
+async def apply_many(
+    session: AsyncSession,
+    tables: EventTables,
+    consumer: str,
+    envelopes: list[Envelope],
+    handler: BatchHandler,
+) -> list[bool]:
+    """Runs `handler` once on the events `consumer` has not applied yet; True for each that ran.
+
+    An event id seen twice in `envelopes` runs once (the first).
+    """
+    rows: dict[str, dict[str, Any]] = {}
+    now = datetime.now(UTC)
+    for envelope in envelopes:
+        rows.setdefault(
+            envelope.id,
+            {
+                "consumer": consumer,
+                "event_id": envelope.id,
+                "event_type": envelope.type,
+                "processed_at": now,
+            },
+        )
+    new = await _record_new(session, tables.inbox, list(rows.values()))
+    applied: list[bool] = []
+    fresh: list[Envelope] = []
+    for envelope in envelopes:
+        first = envelope.id in new
+        new.discard(envelope.id)
+        applied.append(first)
+        if first:
+            fresh.append(envelope)
+    if fresh:
+        await handler.many(session, fresh)
+    return applied
+
+
+async def _record_new(session: AsyncSession, inbox: Any, rows: list[dict[str, Any]]) -> set[str]:
+    """Inserts inbox rows, skipping those already there; the event ids actually inserted."""
+    dialect = dialect_of(session)
+    if dialect in ("postgresql", "sqlite"):
+        insert_into = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = (
+            insert_into(inbox).values(rows).on_conflict_do_nothing().returning(inbox.c.event_id)
+        )
+        return set((await execute(session, statement)).scalars())
+    new: set[str] = set()
+    for row in rows:
+        result = await execute(session, insert_ignoring_duplicates(session, inbox, **row))
+        if result.rowcount:
+            new.add(row["event_id"])
+    return new
 
 
 @dataclass
@@ -177,6 +251,68 @@ class DurableConsumer:
         await msg.ack()
         self.metrics.events_handled.labels(self.name, "applied" if applied else "duplicate").inc()
 
+    @property
+    def batches(self) -> bool:
+        """Whether any handler applies runs of events together (`BatchHandler`)."""
+        return any(isinstance(h, BatchHandler) for h in self.handlers.values())
+
+    async def handle_all(self, messages: list[Msg]) -> None:
+        """Handles fetched messages in order; a run of one batch handler's events goes at once."""
+        run: list[tuple[Msg, Envelope]] = []
+        runner: BatchHandler | None = None
+        for msg in messages:
+            ready = self._batchable(msg)
+            if ready is None or ready[1] is not runner:
+                await self._apply_run(run, runner)
+                run, runner = [], None
+            if ready is None:
+                await self.handle(msg)
+                continue
+            run.append((msg, ready[0]))
+            runner = ready[1]
+        await self._apply_run(run, runner)
+
+    def _batchable(self, msg: Msg) -> tuple[Envelope, BatchHandler] | None:
+        """The envelope and batch handler of a message that fits its contract, else None."""
+        try:
+            envelope = Envelope.from_message(msg.headers, msg.data)
+        except ValueError:
+            return None
+        handler = self.handlers.get(envelope.type)
+        if not isinstance(handler, BatchHandler):
+            return None
+        try:
+            self.contracts.validated(envelope)
+        except ContractViolation:
+            return None
+        return envelope, handler
+
+    async def _apply_run(
+        self, run: list[tuple[Msg, Envelope]], handler: BatchHandler | None
+    ) -> None:
+        """Applies a run in one transaction; if that fails, each message alone, as `handle`."""
+        if not run or handler is None:
+            return
+        if len(run) == 1:
+            await self.handle(run[0][0])
+            return
+        try:
+            async with unit_of_work(self.factory) as session:
+                applied = await apply_many(
+                    session, self.tables, self.name, [envelope for _, envelope in run], handler
+                )
+        except Exception as exc:
+            # One bad event must not hold up or double the others: each gets its own transaction.
+            log.info(
+                "event_batch_failed", consumer=self.name, events=len(run), error=type(exc).__name__
+            )
+            for msg, _ in run:
+                await self.handle(msg)
+            return
+        for (msg, _), ran in zip(run, applied, strict=True):
+            await msg.ack()
+            self.metrics.events_handled.labels(self.name, "applied" if ran else "duplicate").inc()
+
     def _remember_error(self, msg: Msg, exc: Exception) -> None:
         self.last_errors[msg.metadata.sequence.stream] = f"{type(exc).__name__}: {exc}"[:500]
         while len(self.last_errors) > 1000:
@@ -192,7 +328,13 @@ class DurableConsumer:
     async def run(self) -> None:
         """Fetches and handles messages until cancelled, surviving NATS outages."""
         await run_pull_loop(
-            self.bus, self.subscribe, self.handle, self.policy.batch_size, label=self.name
+            self.bus,
+            self.subscribe,
+            self.handle,
+            self.policy.batch_size,
+            label=self.name,
+            handle_all=self.handle_all if self.batches else None,
+            linger=BATCH_LINGER if self.batches else 0.0,
         )
 
 
@@ -220,8 +362,14 @@ async def run_pull_loop(
     batch_size: int,
     *,
     label: str,
+    handle_all: Callable[[list[Msg]], Awaitable[None]] | None = None,
+    linger: float = 0.0,
 ) -> None:
-    """Binds a subscription and handles fetched batches; rebinds after failures."""
+    """Binds a subscription and handles fetched batches; rebinds after failures.
+
+    `handle_all`, if given, takes each fetched batch at once instead of `handle` one by one;
+    `linger` seconds after a first message, what arrived meanwhile joins it.
+    """
     subscription: JetStreamContext.PullSubscription | None = None
     while not bus.closing:
         await bus.wait_connected()
@@ -233,9 +381,16 @@ async def run_pull_loop(
                 messages = await subscription.fetch(1, timeout=IDLE_WAIT)
             except nats.errors.TimeoutError:
                 continue
+            if linger > 0:
+                await asyncio.sleep(linger)
+                with contextlib.suppress(nats.errors.TimeoutError, TimeoutError):
+                    messages += await subscription.fetch(batch_size - 1, timeout=DRAIN_WAIT)
             while messages:
-                for message in messages:
-                    await handle(message)
+                if handle_all is not None:
+                    await handle_all(messages)
+                else:
+                    for message in messages:
+                        await handle(message)
                 if len(messages) < batch_size and len(messages) != 1:
                     break
                 try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -17,9 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from harbour_kit.contracts import ReferralTransitioned
 from harbour_kit.errors import NotFound, ValidationFailed
 from harbour_notifications.deliveries import repository
-from harbour_notifications.models import Delivery, Notification, Recipient
-from harbour_notifications.profile import repository as profiles
-from harbour_notifications.webhooks import repository as webhooks
+from harbour_notifications.models import Delivery, Notification
 
 CHANNELS = ("email", "sms")
 # Channels on unless the recipient turns them off; SMS only for what cannot wait.
@@ -47,6 +45,15 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class Told:
+    """A notice for an organisation's people in `roles`, and what its webhooks carry."""
+
+    notice: Notice
+    roles: Collection[str]
+    payload: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class Route:
     """One audience of a referral event."""
 
@@ -69,15 +76,6 @@ def routes(event: ReferralTransitioned) -> list[Route]:
     if action in ("cancel", "withdraw-consent") and event.previous_status not in (None, "draft"):
         return [Route("referral.cancelled", "recipient")]
     return []
-
-
-async def notify(*, session: AsyncSession, notice: Notice, recipient: str) -> Notification | None:
-    """A new notification, or None when the recipient already has this one for the event."""
-    if await repository.notification_exists(
-        session=session, event_id=notice.event_id, recipient=recipient, kind=notice.kind
-    ):
-        return None
-    return add_notification(session=session, notice=notice, recipient=recipient)
 
 
 def add_notification(*, session: AsyncSession, notice: Notice, recipient: str) -> Notification:
@@ -109,51 +107,93 @@ def queue(
     return delivery
 
 
-async def tell_people(*, session: AsyncSession, notice: Notice, roles: Collection[str]) -> None:
-    """Queues a notice to each of its organisation's people in `roles`, on their channels."""
-    people = await profiles.recipients_in(session=session, organization_id=notice.organization_id)
-    for person in people:
-        if not set(person.roles) & set(roles):
-            continue
-        notification = await notify(session=session, notice=notice, recipient=person.sub)
-        if notification is not None:
-            await _queue_chosen(session=session, person=person, notification=notification)
+async def tell_all(*, session: AsyncSession, told: list[Told]) -> None:
+    """Queues many notices to their organisations' people and webhooks, in a few statements.
+
+    People, their choices and the endpoints are read once for all notices. A handler runs once
+    per event (the consumer's event inbox) and a notification's unique key holds its event id,
+    so only repeats within `told` need skipping, not rows already stored.
+    """
+    if not told:
+        return
+    organizations = {one.notice.organization_id for one in told}
+    people = await repository.people_in(session=session, organization_ids=organizations)
+    choices = await repository.choices_of(session=session, subs={p.sub for p in people})
+    hooks = await repository.endpoints_in(session=session, organization_ids=organizations)
+    now = datetime.now(UTC)
+    notifications: dict[tuple[str, str, str], dict[str, Any]] = {}
+    queued: list[dict[str, Any]] = []
+
+    def add(notice: Notice, recipient: str, context: Mapping[str, Any]) -> str | None:
+        key = (notice.event_id, recipient, notice.kind)
+        if key in notifications:
+            return None
+        notification_id = str(uuid.uuid4())
+        notifications[key] = {
+            "id": notification_id,
+            "event_id": notice.event_id,
+            "recipient": recipient,
+            "organization_id": notice.organization_id,
+            "kind": notice.kind,
+            "context": dict(context),
+            "created_at": now,
+        }
+        return notification_id
+
+    def delivery(notice: Notice, notification_id: str, channel: str, status: str) -> None:
+        queued.append(
+            {
+                "id": str(uuid.uuid4()),
+                "notification_id": notification_id,
+                "organization_id": notice.organization_id,
+                "channel": channel,
+                "status": status,
+                "reason": None,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "provider": None,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+
+    for one in told:
+        notice, roles = one.notice, set(one.roles)
+        for person in people:
+            if person.organization_id != notice.organization_id or not set(person.roles) & roles:
+                continue
+            notification_id = add(notice, person.sub, notice.context)
+            if notification_id is None:
+                continue
+            for channel, status in _chosen(person, notice.kind, choices):
+                delivery(notice, notification_id, channel, status)
+        for hook in hooks:
+            if hook.organization_id != notice.organization_id:
+                continue
+            if hook.kinds and notice.kind not in hook.kinds:
+                continue
+            notification_id = add(notice, f"webhook:{hook.id}", one.payload)
+            if notification_id is not None:
+                delivery(notice, notification_id, "webhook", "queued")
+    if notifications:
+        await repository.add_notifications(session=session, rows=list(notifications.values()))
+    if queued:
+        await repository.add_deliveries(session=session, rows=queued)
 
 
-async def tell_webhooks(*, session: AsyncSession, notice: Notice) -> None:
-    """Queues a notice to each enabled endpoint of its organisation subscribed to its type."""
-    hooks = await webhooks.enabled_endpoints(
-        session=session, organization_id=notice.organization_id
-    )
-    for hook in hooks:
-        if hook.kinds and notice.kind not in hook.kinds:
-            continue
-        notification = await notify(session=session, notice=notice, recipient=f"webhook:{hook.id}")
-        if notification is not None:
-            queue(session=session, notification=notification, channel="webhook")
-
-
-async def _queue_chosen(
-    *, session: AsyncSession, person: Recipient, notification: Notification
-) -> None:
-    """One delivery per channel the person has an address for and has not switched off."""
-    kind = notification.kind
-    chosen = {
-        p.channel: p.enabled
-        for p in await profiles.preferences_of(session=session, sub=person.sub, kind=kind)
-    }
+def _chosen(
+    person: repository.Person, kind: str, choices: Mapping[tuple[str, str, str], bool]
+) -> list[tuple[str, str]]:
+    """(channel, status) of each delivery for a person: channels with an address, not off."""
+    found = []
     for channel in CHANNELS:
         address = person.email if channel == "email" else person.phone
         default = DEFAULTS[channel] or (channel == "sms" and kind in SMS_BY_DEFAULT)
-        if not address or not chosen.get(channel, default):
+        if not address or not choices.get((person.sub, kind, channel), default):
             continue
         digest = channel == "email" and kind == DIGESTED and person.digest_minutes
-        queue(
-            session=session,
-            notification=notification,
-            channel=channel,
-            status="digest" if digest else "queued",
-        )
+        found.append((channel, "digest" if digest else "queued"))
+    return found
 
 
 async def redrive(*, session: AsyncSession, delivery_id: str, now: datetime) -> Delivery:

@@ -10,12 +10,15 @@ which can be re-driven — and publish `notifications.delivery.failed`.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import hashlib
 import itertools
 import random
 import weakref
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, time, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -77,7 +80,9 @@ def quiet_until(person: Recipient, now: datetime) -> datetime | None:
 
 # Senders sleep until a delivery is due: a commit that queues one wakes those of its database.
 _SENDERS: weakref.WeakSet[Deliverer] = weakref.WeakSet()
-_QUEUED = "harbour_deliveries_queued"
+_QUEUED = repository.QUEUED
+BATCH = 5  # deliveries a sender takes per transaction (PostgreSQL; one at a time on SQLite)
+EMAIL_PARTS = ("subject", "text", "html")
 
 
 @event.listens_for(Session, "before_flush")
@@ -100,6 +105,40 @@ def _forget_queued(session: Session) -> None:
     session.info.pop(_QUEUED, None)
 
 
+class Bell:
+    """Wakes one waiting sender per ring; a ring while none waits is kept for the next."""
+
+    def __init__(self) -> None:
+        self._rung = False
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+
+    def set(self) -> None:
+        """Rings: one waiter wakes (every commit waking every sender would only make them race)."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._rung = True
+
+    def clear(self) -> None:
+        """Forgets a ring nobody took."""
+        self._rung = False
+
+    async def wait(self) -> None:
+        """Returns at the next ring, or at once for a ring nobody took."""
+        if self._rung:
+            self._rung = False
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        finally:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+
+
 class Deliverer:
     """Runs the senders of one service instance."""
 
@@ -107,8 +146,12 @@ class Deliverer:
         self.service = service
         self.runtime = runtime
         self.settings = runtime.settings
-        self.wake = asyncio.Event()
+        self.wake = Bell()
         self.engine = service.engine.sync_engine
+        self.stopping = False
+        sqlite = service.settings.effective_database_url.startswith("sqlite")
+        # On SQLite a transaction holds the one write lock: never across several sends.
+        self.batch = 1 if sqlite else BATCH
         _SENDERS.add(self)
 
     async def run(self) -> None:
@@ -124,18 +167,22 @@ class Deliverer:
             self.webhooks = WebhookSender(hooks, guard)
             sqlite = self.service.settings.effective_database_url.startswith("sqlite")
             workers = 1 if sqlite else self.settings.delivery_workers
-            await asyncio.gather(*(self._loop() for _ in range(workers)), self._digests())
+            try:
+                await asyncio.gather(*(self._loop() for _ in range(workers)), self._digests())
+            finally:
+                self.email.close()
 
     async def _loop(self) -> None:
         while True:
             self.wake.clear()  # before looking: a delivery queued while we look wakes us again
             step = asyncio.ensure_future(self.step())
             try:
-                if await asyncio.shield(step):
-                    continue
+                if await asyncio.shield(step) >= self.batch:
+                    continue  # a full batch: more may be due
             except asyncio.CancelledError:
                 # A message the provider accepted must be recorded as sent, or a restart
                 # would send it again: let the delivery in hand finish before stopping.
+                self.stopping = True
                 await _finish(step, within=self.settings.smtp_timeout)
                 raise
             except Exception as exc:
@@ -144,7 +191,8 @@ class Deliverer:
                 await asyncio.sleep(min(1.0, self.settings.delivery_poll_interval))
                 continue
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), await self._idle_for())
+                idle = await self._idle_for()
+                await asyncio.wait_for(self.wake.wait(), idle)
 
     async def _idle_for(self) -> float:
         """Seconds until the next queued delivery is due, at most the poll interval."""
@@ -161,39 +209,70 @@ class Deliverer:
             due = due.replace(tzinfo=UTC)
         return max(0.0, min(longest, (due - datetime.now(UTC)).total_seconds()))
 
-    async def step(self, now: datetime | None = None) -> bool:
-        """Sends one due delivery, if there is one."""
+    async def step(self, now: datetime | None = None) -> int:
+        """Sends the due deliveries, up to a batch in one transaction; how many it took."""
         now = now or datetime.now(UTC)
+        failed: BaseException | None = None
         async with self.service.uow() as session:
-            delivery = await repository.next_due(session=session, now=now)
-            if delivery is None:
-                return False
-            await self._attempt(session, delivery, now)
-        return True
+            due = await repository.next_due(session=session, now=now, limit=self.batch)
+            if len(due) >= self.batch:
+                self.wake.set()  # more may be due: another sender takes the next batch
+            ready: list[tuple[Delivery, Notification, Transmit]] = []
+            for delivery, notification, person in due:
+                if self.stopping:
+                    break
+                try:
+                    transmit = await self._prepare(session, delivery, notification, person, now)
+                except OUTCOMES as outcome:
+                    await self._record(session, delivery, notification, outcome, now)
+                    continue
+                except Exception as exc:
+                    session.expunge(delivery)  # unchanged: it is looked at again
+                    failed = exc
+                    break
+                ready.append((delivery, notification, transmit))
+            # The batch's messages go out side by side: the provider's round trips dominate.
+            results = await asyncio.gather(
+                *(transmit() for _, _, transmit in ready), return_exceptions=True
+            )
+            for (delivery, notification, _), result in zip(ready, results, strict=True):
+                if isinstance(result, (str, *OUTCOMES)):
+                    await self._record(session, delivery, notification, result, now)
+                else:
+                    # Keep what was sent beside it; this one, unchanged, is looked at again.
+                    session.expunge(delivery)
+                    failed = failed or result
+        if failed is not None:
+            raise failed
+        return len(due)
 
-    async def _attempt(self, session: AsyncSession, delivery: Delivery, now: datetime) -> None:
-        notification = await repository.get_notification(
-            session=session, notification_id=delivery.notification_id
-        )
-        assert notification is not None
-        try:
-            delivery.provider = await self._send(session, delivery, notification, now)
+    async def _record(
+        self,
+        session: AsyncSession,
+        delivery: Delivery,
+        notification: Notification,
+        outcome: str | Exception,
+        now: datetime,
+    ) -> None:
+        """Records what became of one attempt: sent (the provider's name), later, or never."""
+        if isinstance(outcome, str):
+            delivery.provider = outcome
             if delivery.status == "queued":
                 delivery.status = "delivered" if delivery.channel == "webhook" else "sent"
                 delivery.reason = None
                 delivery.attempts += 1
                 delivery.next_attempt_at = None
-        except Postponed as postponed:
-            delivery.next_attempt_at = postponed.until
-        except NotSent as skipped:
+        elif isinstance(outcome, Postponed):
+            delivery.next_attempt_at = outcome.until
+        elif isinstance(outcome, NotSent):
             delivery.status, delivery.reason, delivery.next_attempt_at = (
                 "not_sent",
-                str(skipped),
+                str(outcome),
                 None,
             )
-        except Transient as error:
+        elif isinstance(outcome, Transient):
             delivery.attempts += 1
-            delivery.reason = str(error)[:200]
+            delivery.reason = str(outcome)[:200]
             if delivery.attempts >= self.settings.delivery_max_attempts:
                 await self._give_up(session, delivery, notification, "failed", now)
             else:
@@ -203,11 +282,11 @@ class Deliverer:
                     cap=self.settings.delivery_backoff_cap,
                 )
                 delivery.next_attempt_at = now + timedelta(seconds=wait)
-        except Terminal as error:
+        elif isinstance(outcome, Terminal):
             delivery.attempts += 1
-            delivery.reason = str(error)[:200]
+            delivery.reason = str(outcome)[:200]
             await self._give_up(
-                session, delivery, notification, "bounced" if error.bounced else "failed", now
+                session, delivery, notification, "bounced" if outcome.bounced else "failed", now
             )
         delivery.updated_at = now  # changed only after sending: no write is held open meanwhile
         session.add(delivery)
@@ -242,9 +321,15 @@ class Deliverer:
             subject=delivery.id,
         )
 
-    async def _send(
-        self, session: AsyncSession, delivery: Delivery, notification: Notification, now: datetime
-    ) -> str:
+    async def _prepare(
+        self,
+        session: AsyncSession,
+        delivery: Delivery,
+        notification: Notification,
+        person: Recipient | None,
+        now: datetime,
+    ) -> Transmit:
+        """What sends one delivery (its reads done here); raises what it cannot become."""
         context = notification.context
         if delivery.channel == "webhook":
             endpoint = await webhooks.get_endpoint(
@@ -263,13 +348,13 @@ class Deliverer:
                 )
             except (DecryptionError, KeyError) as error:
                 raise Terminal("webhook secret unreadable with the configured keys") from error
-            return await self.webhooks.send(
+            return partial(
+                self.webhooks.send,
                 endpoint.url,
                 signing_secrets,
                 message_id=f"msg_{notification.id}",
                 payload=payload,
             )
-        person = await profiles.get_recipient(session=session, sub=notification.recipient)
         if person is None:
             raise NotSent("recipient unknown")
         rendered = templates.render(
@@ -277,18 +362,19 @@ class Deliverer:
             locale=person.locale,
             reference=str(context.get("reference", "")),
             link=str(context.get("link", "")),
+            parts=EMAIL_PARTS if delivery.channel == "email" else ("sms",),
             **templates.stored_wording(context),
         )
         if delivery.channel == "email":
             if not person.email:
                 raise NotSent("no e-mail address")
-            return await self.email.send(person.email, rendered, delivery_id=delivery.id)
+            return partial(self.email.send, person.email, rendered, delivery_id=delivery.id)
         if not person.phone:
             raise NotSent("no phone number")
         until = quiet_until(person, now)
         if until is not None:
             raise Postponed(until)
-        return await self.sms.send(person.phone, rendered.sms)
+        return partial(self.sms.send, person.phone, rendered.sms)
 
     async def _digests(self) -> None:
         while True:
@@ -359,7 +445,7 @@ class Postponed(Exception):
         self.until = until
 
 
-async def _finish(task: asyncio.Future[bool], *, within: float) -> None:
+async def _finish(task: asyncio.Future[int], *, within: float) -> None:
     """Waits up to `within` seconds for a task, through repeated cancellation of the waiter."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
@@ -370,3 +456,7 @@ async def _finish(task: asyncio.Future[bool], *, within: float) -> None:
         task.cancel()
     elif not task.cancelled() and task.exception() is not None:
         log.warning("delivery_step_failed", error=type(task.exception()).__name__)
+
+
+Transmit = Callable[[], Awaitable[str]]  # hands one message over; returns the provider's name
+OUTCOMES = (Postponed, NotSent, Transient, Terminal)

@@ -44,21 +44,6 @@ async def list_items(
     return list(items.all()), unread.one()
 
 
-async def item_exists(
-    *, session: AsyncSession, event_id: str, organization_id: str, role: str, kind: str
-) -> bool:
-    """Whether an event already gave this organisation's role an item of this type."""
-    found = await session.exec(
-        select(InboxItem.id).where(
-            InboxItem.event_id == event_id,
-            InboxItem.organization_id == organization_id,
-            InboxItem.audience_role == role,
-            InboxItem.kind == kind,
-        )
-    )
-    return found.first() is not None
-
-
 async def get_item(*, session: AsyncSession, item_id: str) -> InboxItem | None:
     """Gets an inbox item by its id."""
     return await session.get(InboxItem, item_id)

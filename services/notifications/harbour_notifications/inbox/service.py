@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, get_args
 
 import jwt
+from sqlalchemy import insert
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from harbour_kit.auth import Principal
 from harbour_kit.contracts import InboxChanged, InboxChangedV2, InboxChangedV3
 from harbour_kit.contracts.vocabulary import InboxKind, NotificationKind
+from harbour_kit.db import execute
 from harbour_kit.errors import Forbidden, NotFound
+from harbour_kit.events.envelope import Envelope, EventContract, nats_subject
 from harbour_kit.events.outbox import Outbox
 from harbour_notifications import templates
 from harbour_notifications.inbox import repository
@@ -28,6 +32,22 @@ V1_KINDS = frozenset(get_args(NotificationKind))
 V2_KINDS = frozenset(code for part in get_args(InboxKind) for code in get_args(part))
 
 
+@dataclass(frozen=True)
+class Post:
+    """One inbox item to make: for an organisation's holders of `role`, about one event.
+
+    `facts` are the public facts the title is worded from, JSON-ready (`due_at` in ISO 8601).
+    """
+
+    event_id: str
+    organization_id: str
+    role: str
+    kind: str
+    reference: str
+    link: str
+    facts: Mapping[str, Any]
+
+
 async def post(
     *,
     session: AsyncSession,
@@ -40,41 +60,92 @@ async def post(
     link: str,
     facts: Mapping[str, Any],
 ) -> None:
-    """An item for an organisation's holders of `role`, once per event, announced to listeners.
+    """An item for an organisation's holders of `role`, once per event, announced to listeners."""
+    one = Post(event_id, organization_id, role, kind, reference, link, facts)
+    await post_many(session=session, outbox=outbox, posts=[one])
 
-    `facts` are the public facts the title is worded from, JSON-ready (`due_at` in ISO 8601).
+
+async def post_many(*, session: AsyncSession, outbox: Outbox, posts: list[Post]) -> None:
+    """Items for many posts in one statement, each announced to listeners (`inbox.changed`).
+
+    The consumer's event inbox runs a handler once per event, and the item's unique key holds
+    its event id, so no item is looked up first; a post repeated within `posts` is made once.
     """
-    if await repository.item_exists(
-        session=session, event_id=event_id, organization_id=organization_id, role=role, kind=kind
-    ):
+    now = datetime.now(UTC)
+    items: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+    titles: dict[tuple[str, str, str], str] = {}
+    changes: list[tuple[EventContract, str]] = []
+    for one in posts:
+        key = (one.event_id, one.organization_id, one.role, one.kind)
+        if key in items:
+            continue
+        kept = {
+            name: value
+            for name, value in one.facts.items()
+            if name in WORDING and value not in ("", None)
+        }
+        # Both roles of one notice get the same English title: word it once.
+        wording = (one.kind, one.reference, repr(sorted(kept.items())))
+        if wording not in titles:
+            titles[wording] = _title(
+                kind=one.kind, reference=one.reference, facts=kept, locale=templates.DEFAULT_LOCALE
+            )
+        item_id = str(uuid.uuid4())
+        items[key] = {
+            "id": item_id,
+            "organization_id": one.organization_id,
+            "audience_role": one.role,
+            "kind": one.kind,
+            "title": titles[wording],
+            "reference": one.reference,
+            "facts": kept,
+            "link": one.link,
+            "event_id": one.event_id,
+            "created_at": now,
+            "read_at": None,
+            "seen_at": None,
+            "archived_at": None,
+        }
+        change = {
+            "organization_id": one.organization_id,
+            "item_id": item_id,
+            "kind": one.kind,
+            "audience_role": one.role,
+            "occurred_at": now,
+        }
+        if one.kind in V1_KINDS:
+            changes.append((InboxChanged.model_validate(change), one.organization_id))
+        if one.kind in V2_KINDS:
+            changes.append((InboxChangedV2.model_validate(change), one.organization_id))
+        changes.append((InboxChangedV3.model_validate(change), one.organization_id))
+    if not items:
         return
-    kept = {
-        name: value for name, value in facts.items() if name in WORDING and value not in ("", None)
-    }
-    item = InboxItem(
-        id=str(uuid.uuid4()),
-        organization_id=organization_id,
-        audience_role=role,
-        kind=kind,
-        title=_title(kind=kind, reference=reference, facts=kept, locale=templates.DEFAULT_LOCALE),
-        reference=reference,
-        link=link,
-        event_id=event_id,
-        facts=kept,
-    )
-    session.add(item)
-    change = {
-        "organization_id": organization_id,
-        "item_id": item.id,
-        "kind": kind,
-        "audience_role": role,
-        "occurred_at": datetime.now(UTC),
-    }
-    if kind in V1_KINDS:
-        await outbox.add(session, InboxChanged.model_validate(change), subject=organization_id)
-    if kind in V2_KINDS:
-        await outbox.add(session, InboxChangedV2.model_validate(change), subject=organization_id)
-    await outbox.add(session, InboxChangedV3.model_validate(change), subject=organization_id)
+    await execute(session, insert(InboxItem.__table__), list(items.values()))  # type: ignore[attr-defined]
+    await _announce(session=session, outbox=outbox, changes=changes)
+
+
+async def _announce(
+    *, session: AsyncSession, outbox: Outbox, changes: list[tuple[EventContract, str]]
+) -> None:
+    """Records many events in the outbox in one statement, each checked as `Outbox.add` does."""
+    rows = []
+    for contract, subject in changes:
+        envelope = Envelope.wrap(contract, source=outbox.source, subject=subject)
+        outbox.contracts.validated(envelope)
+        rows.append(
+            {
+                "event_id": envelope.id,
+                "event_type": envelope.type,
+                "nats_subject": nats_subject(envelope.type, outbox.namespace),
+                "source": envelope.source,
+                "subject": envelope.subject,
+                "occurred_at": envelope.time,
+                "data": envelope.data,
+                "traceparent": envelope.traceparent,
+                "attempts": 0,
+            }
+        )
+    await execute(session, insert(outbox.tables.outbox), rows)
 
 
 def title_in(item: InboxItem, *, locale: str) -> str:

@@ -12,7 +12,7 @@ one in notices to the referrer, the listing's own one for `listing.capacity`).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError, negotiate_locale
 from babel.dates import format_date, format_datetime
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 
 LOCALES = ("en", "zh-Hant")
 DEFAULT_LOCALE = "en"
@@ -210,8 +210,10 @@ def render(
     accepting_referrals: bool | None = None,
     assured_date: date | None = None,
     report_kind: str | None = None,
+    parts: Collection[str] = PARTS,
 ) -> Rendered:
-    """Renders every part of one notification in the best locale for the request."""
+    """Renders the parts of one notification (every one unless `parts` says) in the best
+    locale for the request; a part left out is empty."""
     if kind not in TYPES:
         raise ValueError(f"unknown notification type {kind!r}; expected one of {', '.join(TYPES)}")
     context = _context(
@@ -226,7 +228,7 @@ def render(
         report_kind=report_kind,
     )
     context["link"] = _checked_link(link)
-    return _render_parts(kind, locale_for(locale), context)
+    return _render_parts(kind, locale_for(locale), context, parts)
 
 
 def render_title(
@@ -311,9 +313,15 @@ def _checked_link(link: str) -> str:
     return link
 
 
+@cache
+def _template(name: str) -> Template:
+    """A template, loaded and compiled once."""
+    return environment().get_template(name)
+
+
 def _render_part(kind: str, locale: str, part: str, context: Mapping[str, Any]) -> str:
     """Renders one part of a notification type in one locale and tidies it."""
-    output = environment().get_template(f"{locale}/{kind}.{part}.j2").render(context)
+    output = _template(f"{locale}/{kind}.{part}.j2").render(context)
     if part in ONE_LINE_PARTS:
         return " ".join(output.split())
     if part == "text":
@@ -321,9 +329,13 @@ def _render_part(kind: str, locale: str, part: str, context: Mapping[str, Any]) 
     return output.strip() + "\n"
 
 
-def _render_parts(kind: str, locale: str, context: Mapping[str, Any]) -> Rendered:
-    """Renders each part of a notification type in one locale."""
-    parts = {part: _render_part(kind, locale, part, context) for part in PARTS}
+def _render_parts(
+    kind: str, locale: str, context: Mapping[str, Any], wanted: Collection[str] = PARTS
+) -> Rendered:
+    """Renders the wanted parts of a notification type in one locale (the others empty)."""
+    parts = {
+        part: _render_part(kind, locale, part, context) if part in wanted else "" for part in PARTS
+    }
     return Rendered(
         locale=locale,
         subject=parts["subject"],
