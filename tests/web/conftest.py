@@ -27,10 +27,7 @@ CHROMIUM = Path(os.environ.get("HARBOUR_TEST_CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = Path(__file__).with_name("screenshots")
 LIVE = 20_000  # ms a page may take to show a change made elsewhere (two busy cores)
 AXE_VERSION = "4.10.3"
-AXE_CACHE = (
-    Path(os.environ.get("HARBOUR_TEST_CACHE", Path.home() / ".cache" / "harbour-tests"))
-    / f"axe-core-{AXE_VERSION}"
-)
+TEST_CACHE = Path(os.environ.get("HARBOUR_TEST_CACHE", Path.home() / ".cache" / "harbour-tests"))
 
 
 @dataclass
@@ -80,21 +77,27 @@ async def start_web(
         yield Web(url, stack, personas, app.state.auth)
 
 
-@pytest.fixture(scope="session")
-def axe_script() -> Path:
-    """axe-core's browser build, installed from npm into a cache folder when missing."""
-    script = AXE_CACHE / "node_modules" / "axe-core" / "axe.min.js"
-    if not script.exists():
+def npm_package(name: str, version: str) -> Path:
+    """The folder holding npm package `name@version`, installed into the test cache on first use."""
+    folder = TEST_CACHE / f"{name}-{version}"
+    if not (folder / "node_modules" / name / "package.json").exists():
         npm = shutil.which("npm")
-        assert npm, "npm is needed to install axe-core for the accessibility checks"
-        AXE_CACHE.mkdir(parents=True, exist_ok=True)
+        assert npm, f"npm is needed to install {name} for the browser tests"
+        folder.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            [npm, "install", "--prefix", str(AXE_CACHE), "--no-audit", "--no-fund",
-             f"axe-core@{AXE_VERSION}"],
+            [npm, "install", "--prefix", str(folder), "--no-audit", "--no-fund",
+             f"{name}@{version}"],
             check=True,
             capture_output=True,
             timeout=300,
         )  # fmt: skip
+    return folder
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> Path:
+    """axe-core's browser build."""
+    script = npm_package("axe-core", AXE_VERSION) / "node_modules" / "axe-core" / "axe.min.js"
     assert script.exists(), script
     return script
 

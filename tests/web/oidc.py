@@ -7,7 +7,6 @@ import json
 import os
 import secrets
 import shutil
-import subprocess
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -18,12 +17,10 @@ from playwright.async_api import Page, expect
 
 from bench.support import free_port
 from harbour_runner.personas import CARE_NETWORK, LEGAL_CLINIC
+from tests.conftest import Keys, Serve, StartService
+from tests.web.conftest import Web, npm_package, start_web
 
 VERSION = "9.13.3"
-CACHE = (
-    Path(os.environ.get("HARBOUR_TEST_CACHE", Path.home() / ".cache" / "harbour-tests"))
-    / f"oidc-provider-{VERSION}"
-)
 SCRIPT = Path(__file__).with_name("oidc_provider.mjs")
 
 # The provider's people: login → claims. Any password signs in (the library's development form).
@@ -87,21 +84,39 @@ class Provider:
 
 
 def provider_script() -> Path:
-    """The provider script beside `oidc-provider`, installed from npm into a cache when missing."""
-    if not (CACHE / "node_modules" / "oidc-provider" / "package.json").exists():
-        npm = shutil.which("npm")
-        assert npm, "npm is needed to install oidc-provider for the sign-in tests"
-        CACHE.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [npm, "install", "--prefix", str(CACHE), "--no-audit", "--no-fund",
-             f"oidc-provider@{VERSION}"],
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )  # fmt: skip
-    target = CACHE / SCRIPT.name
+    """The provider script beside `oidc-provider` (installed from npm into the test cache)."""
+    target = npm_package("oidc-provider", VERSION) / SCRIPT.name
     shutil.copyfile(SCRIPT, target)  # ES modules resolve packages from their own folder
     return target
+
+
+async def start_oidc_web(
+    start_service: StartService,
+    serve: Serve,
+    keys: Keys,
+    nats_url: str,
+    namespace: str,
+    *,
+    backend: str,
+    access_ttl: int = 600,
+    **web: Any,
+) -> AsyncIterator[Web]:
+    """The whole system with a web app that signs people in at a real OpenID provider."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    async with run_provider(provider_script(), url, access_ttl=access_ttl) as provider:
+        async for running in start_web(
+            start_service,
+            serve,
+            keys,
+            nats_url,
+            namespace,
+            backend=backend,
+            auth=provider.service_settings(),
+            port=port,
+            **{**provider.web_settings(url), **web},
+        ):
+            yield running
 
 
 @asynccontextmanager

@@ -19,9 +19,8 @@ from playwright.async_api import Browser, Page, expect
 
 from harbour_directory.demo import FIXTURES
 from tests.conftest import Keys, Serve, StartService
-from tests.harness import free_port
-from tests.web.conftest import LIVE, Web, axe_violations, screenshot, start_web
-from tests.web.oidc import block_outside, oidc_sign_in, provider_script, run_provider
+from tests.web.conftest import LIVE, Web, axe_violations, screenshot
+from tests.web.oidc import block_outside, oidc_sign_in, start_oidc_web
 
 HOOK = "https://partner.example/harbour-hooks"  # never called: disabled before any event
 CATALOGUES = Path(__file__).parents[2] / "web" / "harbour_web" / "messages" / "console"
@@ -43,35 +42,14 @@ class Words:
         return re.compile("^" + text.replace(re.escape(marker), r"(\S+?)") + "$")
 
 
-@pytest.fixture(scope="session")
-def oidc_script() -> Path:
-    return provider_script()
-
-
 @pytest.fixture
 async def web(
-    start_service: StartService,
-    serve: Serve,
-    keys: Keys,
-    nats_url: str,
-    namespace: str,
-    oidc_script: Path,
+    start_service: StartService, serve: Serve, keys: Keys, nats_url: str, namespace: str
 ) -> AsyncIterator[Web]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    async with run_provider(oidc_script, url) as provider:
-        async for running in start_web(
-            start_service,
-            serve,
-            keys,
-            nats_url,
-            namespace,
-            backend="postgresql",
-            auth=provider.service_settings(),
-            port=port,
-            **provider.web_settings(url),
-        ):
-            yield running
+    async for running in start_oidc_web(
+        start_service, serve, keys, nats_url, namespace, backend="postgresql"
+    ):
+        yield running
 
 
 async def heading_reference(page: Page, words: Words, other_than: str | None = None) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -11,42 +10,26 @@ import pytest
 from playwright.async_api import Browser, Request, expect
 
 from tests.conftest import Keys, Serve, StartService
-from tests.harness import free_port
-from tests.web.conftest import LIVE, Web, start_web
-from tests.web.oidc import block_outside, oidc_sign_in, provider_script, run_provider
-
-
-@pytest.fixture(scope="session")
-def oidc_script() -> Path:
-    return provider_script()
+from tests.web.conftest import LIVE, Web
+from tests.web.oidc import block_outside, oidc_sign_in, start_oidc_web
 
 
 @pytest.fixture
 async def web(
-    start_service: StartService,
-    serve: Serve,
-    keys: Keys,
-    nats_url: str,
-    namespace: str,
-    oidc_script: Path,
+    start_service: StartService, serve: Serve, keys: Keys, nats_url: str, namespace: str
 ) -> AsyncIterator[Web]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
     # Access tokens live 90 s and are renewed 120 s before expiry: every request refreshes.
-    async with run_provider(oidc_script, url, access_ttl=90) as provider:
-        async for running in start_web(
-            start_service,
-            serve,
-            keys,
-            nats_url,
-            namespace,
-            backend="sqlite",
-            auth=provider.service_settings(),
-            port=port,
-            refresh_margin=120,
-            **provider.web_settings(url),
-        ):
-            yield running
+    async for running in start_oidc_web(
+        start_service,
+        serve,
+        keys,
+        nats_url,
+        namespace,
+        backend="sqlite",
+        access_ttl=90,
+        refresh_margin=120,
+    ):
+        yield running
 
 
 async def test_people_sign_in_with_pkce_land_on_their_console_and_the_browser_holds_no_token(
